@@ -1,0 +1,74 @@
+/**
+ * `npm run bench [-- --json] [--only core,ml] [--quick]`: runs the benchmark sections, prints each
+ * figure with its target and PASS/MISS, and writes bench/results/latest.json.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { formatSection, type Section, type SectionResult } from './report.js';
+import { coreSection } from './sections/core.js';
+
+const SECTIONS: readonly Section[] = [coreSection];
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`usage: npm run bench -- [--json] [--only ${SECTIONS.map((s) => s.name).join(',')}] [--quick]
+
+  --json   print the results as JSON on stdout (they are always written to bench/results/latest.json)
+  --only   run only these sections
+  --quick  smaller workloads, for a smoke run (figures are not comparable with a full run)`);
+  process.exit(0);
+}
+
+const wanted = values.only?.split(',').map((s) => s.trim());
+const unknown = wanted?.filter((w) => !SECTIONS.some((s) => s.name === w)) ?? [];
+if (unknown.length > 0) {
+  console.error(
+    `unknown section(s): ${unknown.join(', ')}; known: ${SECTIONS.map((s) => s.name).join(', ')}`,
+  );
+  process.exit(2);
+}
+const selected = SECTIONS.filter((s) => wanted === undefined || wanted.includes(s.name));
+const log = (line: string) => {
+  if (!values.json) console.log(line);
+  else console.error(line);
+};
+
+const meta = {
+  date: new Date().toISOString(),
+  node: process.version,
+  platform: `${os.platform()} ${os.arch()}`,
+  cpus: os.cpus().length,
+  cpu_model: os.cpus()[0]?.model ?? 'unknown',
+  quick: values.quick,
+};
+log(
+  `FlexoTwin benchmarks: ${meta.date}, node ${meta.node}, ${meta.platform}, ${meta.cpus} CPUs (${meta.cpu_model})`,
+);
+
+const results: SectionResult[] = [];
+for (const section of selected) {
+  log(`\n… ${section.title}`);
+  const result = await section.run({ quick: values.quick, log: (line) => log(`    ${line}`) });
+  results.push(result);
+  log(formatSection(result));
+}
+
+const misses = results.flatMap((r) =>
+  r.figures.filter((f) => f.pass === false).map((f) => `${r.section}: ${f.name}`),
+);
+const summary = { meta, results, misses };
+await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+await writeFile(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(summary, null, 2)}\n`);
+if (values.json) console.log(JSON.stringify(summary, null, 2));
+log(
+  `\n${misses.length === 0 ? 'all targets met' : `targets missed: ${misses.join('; ')}`} (bench/results/latest.json)`,
+);
