@@ -1,9 +1,10 @@
 /**
- * The FlexoTwin command line: `npx flexotwin <command> --help`. Each area registers its own commands;
- * this file only assembles them.
+ * The FlexoTwin command line: `npx flexotwin <command> --help`. Each command lives in bin/commands/
+ * as a thin module (options, progress, files) over the area that does the work; this file only
+ * assembles them.
  */
 import { Command } from 'commander';
-import { registerLocalCommands } from '../local/cli.js';
+import * as local from './commands/local.js';
 
 const program = new Command('flexotwin')
   .description('FlexoTwin: condition monitoring and predictive maintenance for production machines')
@@ -11,6 +12,6 @@ const program = new Command('flexotwin')
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
-registerLocalCommands(program);
+for (const command of [local]) command.register(program);
 
 await program.parseAsync(process.argv);

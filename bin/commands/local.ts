@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-export function registerLocalCommands(program: Command): void {
+export function register(program: Command): void {
   program
     .command('local')
     .description('run the whole system on this machine (MQTT broker, processor, API, simulator)')
