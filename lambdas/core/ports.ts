@@ -194,3 +194,17 @@ export interface ModelStore {
   latest(): Promise<StoredModel | undefined>;
   put(model: StoredModel): Promise<void>;
 }
+
+/**
+ * A loaded maintenance-duration model (core/forest builds one from a StoredModel body). The API's
+ * POST /api/predict and the health route's auto-triggered prediction use only this.
+ */
+export interface MaintenancePredictor {
+  readonly version: string;
+  /** Feature names, in the order the model was trained on. */
+  readonly features: readonly string[];
+  /** Algorithm, training rows and date range, held-out metrics: shown as `model_info`. */
+  readonly info: Readonly<Record<string, unknown>>;
+  /** Predicted maintenance duration in hours; throws if a feature is missing. */
+  predict(features: Readonly<Record<string, number>>): number;
+}
