@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import * as local from './commands/local.js';
+import * as provision from './commands/provision.js';
 
 const program = new Command('flexotwin')
   .description('FlexoTwin: condition monitoring and predictive maintenance for production machines')
@@ -12,6 +13,6 @@ const program = new Command('flexotwin')
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
-for (const command of [local]) command.register(program);
+for (const command of [local, provision]) command.register(program);
 
 await program.parseAsync(process.argv);
