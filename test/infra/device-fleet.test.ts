@@ -61,6 +61,6 @@ describe('DeviceFleet construct', () => {
     const policies = template.findResources('AWS::IoT::Policy');
     const document = Object.values(policies)[0]?.Properties.PolicyDocument;
     expect(document.Statement).toHaveLength(4);
-    expect(JSON.stringify(document)).toContain('flexotwin/${iot:Connection.Thing.ThingName}/telemetry');
+    expect(JSON.stringify(document)).toContain(`flexotwin/${THING}/telemetry`);
   });
 });
