@@ -26,6 +26,20 @@ export const machineIdSchema = z
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /**
+ * Whether the YYYY-MM-DD prefix names a day that exists. Date.parse only refuses days above 31 and
+ * silently rolls 2025-02-30 over to 2025-03-02, which would file the reading under the wrong day.
+ */
+function isCalendarDate(iso: string): boolean {
+  const year = Number(iso.slice(0, 4));
+  const month = Number(iso.slice(5, 7));
+  const day = Number(iso.slice(8, 10));
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days =
+    month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return day <= days;
+}
+
+/**
  * `ts`: ISO-8601 with an explicit zone, or epoch milliseconds. Parsed to epoch ms. A naive local time
  * ("2025-10-23T10:30:00") is refused: on a plant network it is ambiguous by the plant's UTC offset.
  */
@@ -50,7 +64,7 @@ export const timestampSchema = z.union([z.string(), z.number()]).transform((valu
       return z.NEVER;
     }
     ms = Date.parse(value);
-    if (Number.isNaN(ms)) {
+    if (Number.isNaN(ms) || !isCalendarDate(value)) {
       ctx.addIssue({ code: 'custom', message: `"${value.slice(0, 40)}" is not a real date` });
       return z.NEVER;
     }
