@@ -98,7 +98,10 @@ export function acceptTelemetry(value: unknown, owned = false): TelemetryMessage
     const spec = KNOWN_SENSORS.get(name);
     if (spec !== undefined) {
       if (reading < spec.min || reading > spec.max) return undefined;
-    } else if (!SENSOR_KEY_PATTERN.test(name)) return undefined;
+    } else if (!SENSOR_KEY_PATTERN.test(name) || name === '__proto__') {
+      // zod builds its output with plain assignment, which drops an own "__proto__" key: let it decide.
+      return undefined;
+    }
     count++;
   }
   if (count === 0 || count > MAX_SENSORS_PER_MESSAGE) return undefined;
