@@ -208,3 +208,13 @@ export interface MaintenancePredictor {
   /** Predicted maintenance duration in hours; throws if a feature is missing. */
   predict(features: Readonly<Record<string, number>>): number;
 }
+
+// ---------------------------------------------------------------------------------------------- pagination
+
+/** A continuation token the store did not issue (or that no longer fits the query); the API answers 400. */
+export class InvalidCursorError extends Error {
+  constructor(message = 'cursor is not valid for this query') {
+    super(message);
+    this.name = 'InvalidCursorError';
+  }
+}
