@@ -134,7 +134,10 @@ export function advanceMachine(
 
   let processedProduction = 0;
   let oeeChanged = false;
-  for (const m of production) {
+  // In (ts, seq) order, as the detector reads them: a shuffled batch must count and keep the same snapshots.
+  const snapshots =
+    production.length < 2 ? production : [...production].sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+  for (const m of snapshots) {
     const current = state.shift;
     if (current !== null && (m.ts < current.ts || (m.ts === current.ts && m.seq <= current.seq))) continue;
     processedProduction++;
