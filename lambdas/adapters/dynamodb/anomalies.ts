@@ -87,7 +87,7 @@ export class DynamoDbAnomalyStore implements AnomalyStore {
     let start: Record<string, unknown> | undefined = cursor.k;
     while (phase < plan.phases.length && items.length < query.limit) {
       const p = plan.phases[phase] as (typeof plan.phases)[number];
-      const names: Record<string, string> = { '#last_seen': 'last_seen' };
+      const names: Record<string, string> = {};
       const values: Record<string, unknown> = {};
       let keyCondition: string;
       if (p.machine_id !== undefined) {
@@ -100,6 +100,7 @@ export class DynamoDbAnomalyStore implements AnomalyStore {
         keyCondition = '#state = :state';
       }
       if (query.since !== undefined) {
+        names['#last_seen'] = 'last_seen';
         values[':since'] = new Date(query.since).toISOString();
         keyCondition += ' AND #last_seen >= :since';
       }
