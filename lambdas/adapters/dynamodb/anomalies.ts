@@ -15,6 +15,7 @@ import {
   applyAlarmEvent,
 } from '../../core/anomaly/alarm.js';
 import { type AlarmPage, type AlarmQuery, type AnomalyStore, InvalidCursorError } from '../../core/ports.js';
+import { mapLimit, sleep } from '../../shared/async.js';
 import {
   alarmCursorSchema,
   alarmQueryPlan,
@@ -23,7 +24,6 @@ import {
   sameAlarm,
 } from '../alarm-store-rules.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { mapLimit, sleep } from '../util.js';
 import { ANOMALIES_TABLE, TTL_ATTRIBUTE } from './tables.js';
 import { isConditionalCheckFailed } from './util.js';
 

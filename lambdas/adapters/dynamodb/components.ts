@@ -8,7 +8,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Component, componentSchema } from '../../core/fmea.js';
 import type { ComponentRatings, ComponentStore } from '../../core/ports.js';
-import { mapLimit } from '../util.js';
+import { mapLimit } from '../../shared/async.js';
 import { COMPONENTS_TABLE } from './tables.js';
 import { isConditionalCheckFailed } from './util.js';
 

@@ -16,7 +16,7 @@ import {
   type MachineStateStore,
   type VersionedMachineState,
 } from '../../core/ports.js';
-import { chunks, mapLimit, sleep } from '../util.js';
+import { chunks, mapLimit, sleep } from '../../shared/async.js';
 import { MACHINE_STATE_TABLE } from './tables.js';
 import { isConditionalCheckFailed } from './util.js';
 

@@ -23,8 +23,8 @@ import type {
   TimeSeriesStore,
   WriteReport,
 } from '../../core/ports.js';
+import { chunks, mapLimit } from '../../shared/async.js';
 import { answerFromOrdered, decodeRawCursor, RawPageCollector } from '../time-series-query.js';
-import { chunks, mapLimit } from '../util.js';
 import { TELEMETRY_TABLE, TTL_ATTRIBUTE } from './tables.js';
 
 const SERIES = TELEMETRY_TABLE.partitionKey.name;

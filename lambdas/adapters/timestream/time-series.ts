@@ -31,8 +31,8 @@ import type {
   TimeSeriesStore,
   WriteReport,
 } from '../../core/ports.js';
+import { chunks, mapLimit } from '../../shared/async.js';
 import { DEFAULT_RAW_LIMIT, decodeRawCursor, MAX_RAW_LIMIT, RawPageCollector } from '../time-series-query.js';
-import { chunks, mapLimit } from '../util.js';
 
 /** WriteRecords accepts at most 100 records per call. */
 export const MAX_RECORDS_PER_WRITE = 100;

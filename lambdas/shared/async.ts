@@ -1,4 +1,4 @@
-/** Small async helpers shared by the adapters. */
+/** Small async helpers shared by the adapters and handlers. */
 
 /** Runs `task` over `items` with at most `limit` in flight; results in input order. */
 export async function mapLimit<T, R>(

@@ -1,0 +1,410 @@
+/**
+ * One SQS batch, end to end. The outcome is decided per record before anything is reported, so the
+ * handler can hand Powertools exactly the records that must come back.
+ *
+ * Per machine, the writes happen in an order that makes a crash or failure at any point safe to retry:
+ *
+ *   1. time series, raw archive, alarms (in parallel) — all idempotent (keys per reading, per batch, per alarm);
+ *   2. alarm events published (MQTT/IoT) — at-least-once: a retry republishes identical messages;
+ *   3. the machine state saved, conditional on the version read — the commit point. Its watermark marks
+ *      the readings as detected, so only after everything above is stored;
+ *   4. the shadow updated — a "latest value" document; a failure is logged and healed by the next batch.
+ *
+ * A failure before the commit fails all of that machine's records (SQS redelivers them; detection
+ * re-runs from the saved state and yields the same alarms with the same ids). A concurrent writer (the
+ * conditional put fails) is handled the same way. A batch delivered twice finds every reading behind
+ * the watermark: the state is not written again, nothing is published or counted twice.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { MetricUnit as Unit } from '@aws-lambda-powertools/metrics/types';
+import type { SQSRecord } from 'aws-lambda';
+import { batchIdOf, hourStart } from '../../adapters/s3/layout.js';
+import type { AlarmEvent } from '../../core/anomaly/alarm.js';
+import { createDetector, type Detector } from '../../core/anomaly/engine.js';
+import { defaultRules } from '../../core/anomaly/rules.js';
+import type { Component } from '../../core/fmea.js';
+import { advanceMachine, type MachineState } from '../../core/machine.js';
+import type { MessageKind, ProductionMessage, TelemetryMessage } from '../../core/messages.js';
+import {
+  type AnomalyStore,
+  ConcurrentUpdateError,
+  type EventPublisher,
+  type MachineStateStore,
+  type QuarantinedMessage,
+  type RawArchive,
+  type TimeSeriesStore,
+  type VersionedMachineState,
+  type WriteReport,
+} from '../../core/ports.js';
+import type { MachineProfile } from '../../core/profiles.js';
+import { mapLimit } from '../../shared/async.js';
+import { type Accepted, decodeRecords } from './decode.js';
+
+export interface ProcessorStores {
+  readonly timeSeries: TimeSeriesStore;
+  readonly rawArchive: RawArchive;
+  readonly anomalies: AnomalyStore;
+  readonly machineStates: MachineStateStore;
+  readonly publisher: EventPublisher;
+}
+
+export interface BatchContext extends ProcessorStores {
+  readonly components: () => Promise<readonly Component[]>;
+  readonly profileOf: (machineId: string) => {
+    profile: MachineProfile;
+    shiftOffsetHours: number | undefined;
+  };
+  readonly detectorOf: (machineId: string) => Detector;
+  readonly clock: () => number;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export interface BatchOutcome {
+  /** Records SQS must redeliver, with why. */
+  readonly failed: Map<string, Error>;
+  readonly counts: {
+    readonly records: number;
+    readonly accepted: number;
+    readonly duplicates: number;
+    readonly quarantined: number;
+    readonly machines: number;
+    readonly committed: number;
+  };
+}
+
+/** Machines processed at once (each is a handful of sequential I/O steps). */
+const MACHINE_CONCURRENCY = 8;
+
+/** One detector per machine per container: rules are compiled once, profiles do not change at run time. */
+export function detectorCache(profileOf: BatchContext['profileOf']): (machineId: string) => Detector {
+  const detectors = new Map<string, Detector>();
+  return (machineId) => {
+    let detector = detectors.get(machineId);
+    if (detector === undefined) {
+      const { profile } = profileOf(machineId);
+      detector = createDetector(machineId, defaultRules(profile), { debounce: profile.debounce_readings });
+      detectors.set(machineId, detector);
+    }
+    return detector;
+  };
+}
+
+interface MachineGroup {
+  readonly machineId: string;
+  readonly items: Accepted[];
+}
+
+interface MachineResult {
+  readonly machineId: string;
+  readonly ok: boolean;
+  readonly error?: Error;
+  /** Readings the time-series store refused (quarantined with the store's reason). */
+  readonly rejected: QuarantinedMessage[];
+  readonly events: readonly AlarmEvent[];
+  readonly state?: MachineState;
+  readonly healthChanged: boolean;
+  readonly committedAt?: number;
+}
+
+export async function processBatch(records: readonly SQSRecord[], ctx: BatchContext): Promise<BatchOutcome> {
+  const now = ctx.clock();
+  const decoded = decodeRecords(records, now);
+  const failed = new Map<string, Error>();
+
+  const groups = new Map<string, MachineGroup>();
+  for (const item of decoded.accepted) {
+    const id = item.message.machine_id;
+    let group = groups.get(id);
+    if (group === undefined) {
+      group = { machineId: id, items: [] };
+      groups.set(id, group);
+    }
+    group.items.push(item);
+  }
+
+  let results: MachineResult[] = [];
+  if (groups.size > 0) {
+    try {
+      const [components, states] = await Promise.all([
+        ctx.components(),
+        ctx.machineStates.getMany([...groups.keys()]),
+      ]);
+      results = await mapLimit([...groups.values()], MACHINE_CONCURRENCY, (group) =>
+        processMachine(group, states.get(group.machineId), components, now, ctx),
+      );
+    } catch (error) {
+      // Loading what every machine needs failed: every accepted record comes back.
+      const cause = asError(error);
+      ctx.logger.error('batch setup failed; all accepted records will be retried', { error: cause });
+      for (const item of decoded.accepted) failed.set(item.recordId, cause);
+    }
+  }
+
+  const recordsOf = (machineId: string) => groups.get(machineId)?.items ?? [];
+  for (const r of results) {
+    if (!r.ok)
+      for (const item of recordsOf(r.machineId)) failed.set(item.recordId, r.error ?? new Error('failed'));
+  }
+
+  const quarantined = [...decoded.quarantined, ...results.flatMap((r) => (r.ok ? r.rejected : []))];
+  if (quarantined.length > 0) {
+    const batchId = batchIdOf(quarantined.map((q) => q.record_id));
+    try {
+      await ctx.rawArchive.putQuarantine(batchId, now, quarantined);
+    } catch (error) {
+      const cause = asError(error);
+      ctx.logger.error('quarantine write failed; the quarantined records will be retried', { error: cause });
+      for (const q of quarantined) failed.set(q.record_id, cause);
+    }
+  }
+  // A duplicate stands or falls with the record it duplicates.
+  for (const [duplicate, original] of decoded.duplicates) {
+    const cause = failed.get(original);
+    if (cause !== undefined) failed.set(duplicate, cause);
+  }
+
+  emitMetrics(ctx, decoded.accepted, results, groups, quarantined.length, decoded.duplicates.size, failed);
+  return {
+    failed,
+    counts: {
+      records: records.length,
+      accepted: decoded.accepted.length,
+      duplicates: decoded.duplicates.size,
+      quarantined: quarantined.length,
+      machines: groups.size,
+      committed: results.filter((r) => r.ok).length,
+    },
+  };
+}
+
+async function processMachine(
+  group: MachineGroup,
+  loaded: VersionedMachineState | undefined,
+  components: readonly Component[],
+  now: number,
+  ctx: BatchContext,
+): Promise<MachineResult> {
+  const { machineId, items } = group;
+  const telemetry: TelemetryMessage[] = [];
+  const production: ProductionMessage[] = [];
+  for (const item of items) {
+    if (item.kind === 'telemetry') telemetry.push(item.message);
+    else production.push(item.message);
+  }
+  const before = loaded === undefined ? undefined : JSON.stringify(loaded.state);
+  try {
+    const { profile, shiftOffsetHours } = ctx.profileOf(machineId);
+    const result = advanceMachine(loaded?.state, telemetry, production, {
+      detector: ctx.detectorOf(machineId),
+      components,
+      idealRatePpm: profile.ideal_rate_ppm,
+      now,
+      ...(shiftOffsetHours !== undefined && { shiftOffsetHours }),
+    });
+
+    const [telemetryReport, productionReport] = await settleAll([
+      ctx.timeSeries.writeTelemetry(telemetry),
+      ctx.timeSeries.writeProduction(production),
+      ...rawObjects(machineId, items).map((o) => ctx.rawArchive.putRawBatch(o)),
+      ...(result.events.length > 0 ? [ctx.anomalies.apply(result.events)] : []),
+    ]);
+    if (result.events.length > 0) await ctx.publisher.publishAlarmEvents(machineId, result.events);
+
+    const changed = before === undefined || JSON.stringify(result.state) !== before;
+    if (changed) await ctx.machineStates.put(result.state, loaded?.version);
+    const committedAt = ctx.clock();
+
+    if (result.processed.telemetry + result.processed.production > 0 || result.events.length > 0) {
+      try {
+        await ctx.publisher.updateHealthShadow(machineId, shadowDocument(result.state));
+      } catch (error) {
+        ctx.logger.warn('shadow update failed; the next batch of this machine repairs it', {
+          machine_id: machineId,
+          error: asError(error),
+        });
+        ctx.metrics.addMetric('ShadowUpdatesFailed', MetricUnit.Count, 1);
+      }
+    }
+    return {
+      machineId,
+      ok: true,
+      rejected: [
+        ...quarantineRejected(items, 'telemetry', telemetryReport as WriteReport),
+        ...quarantineRejected(items, 'production', productionReport as WriteReport),
+      ],
+      events: changed ? result.events : [],
+      state: result.state,
+      healthChanged: changed && result.healthChanged,
+      committedAt,
+    };
+  } catch (error) {
+    const cause = asError(error);
+    if (cause instanceof ConcurrentUpdateError) {
+      ctx.logger.warn('machine state changed concurrently; its records will be retried', {
+        machine_id: machineId,
+      });
+      ctx.metrics.addMetric('ConcurrentUpdates', MetricUnit.Count, 1);
+    } else {
+      ctx.logger.error('machine failed; its records will be retried', {
+        machine_id: machineId,
+        error: cause,
+      });
+    }
+    return { machineId, ok: false, error: cause, rejected: [], events: [], healthChanged: false };
+  }
+}
+
+/** Awaits every promise (so none is left running), then throws the first failure if any. */
+async function settleAll(promises: readonly Promise<unknown>[]): Promise<unknown[]> {
+  const settled = await Promise.allSettled(promises);
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value);
+}
+
+/** One raw object per (kind, hour) of this machine's records, lines in (ts, seq) order. */
+function rawObjects(machineId: string, items: readonly Accepted[]) {
+  const objects = new Map<string, { kind: MessageKind; hour: number; items: Accepted[] }>();
+  for (const item of items) {
+    const hour = hourStart(item.message.ts);
+    const key = `${item.kind}|${hour}`;
+    const o = objects.get(key);
+    if (o === undefined) objects.set(key, { kind: item.kind, hour, items: [item] });
+    else o.items.push(item);
+  }
+  return [...objects.values()].map(({ kind, hour, items: list }) => {
+    const sorted = [...list].sort(
+      (a, b) =>
+        a.message.ts - b.message.ts || a.message.seq - b.message.seq || (a.recordId < b.recordId ? -1 : 1),
+    );
+    return {
+      kind,
+      machine_id: machineId,
+      hour,
+      batch_id: batchIdOf(sorted.map((i) => i.recordId)),
+      lines: sorted.map((i) => i.text),
+    };
+  });
+}
+
+function quarantineRejected(
+  items: readonly Accepted[],
+  kind: MessageKind,
+  report: WriteReport,
+): QuarantinedMessage[] {
+  if (report.rejected.length === 0) return [];
+  return report.rejected.flatMap((r) =>
+    items
+      .filter((i) => i.kind === kind && i.message.seq === r.seq && i.message.machine_id === r.machine_id)
+      .map((i) => ({
+        record_id: i.recordId,
+        received_at: i.receivedAt,
+        topic: null,
+        kind,
+        reasons: [r.reason],
+        payload: i.text,
+      })),
+  );
+}
+
+/** The reported state of the named shadow `health`: what a dashboard or a device needs at a glance. */
+export function shadowDocument(state: MachineState): Record<string, unknown> {
+  return {
+    machine_id: state.machine_id,
+    status: state.status,
+    last_seen: state.last_seen > 0 ? new Date(state.last_seen).toISOString() : null,
+    health:
+      state.health === null
+        ? null
+        : {
+            health_index: state.health.health_index,
+            status: state.health.status,
+            color: state.health.color,
+            worst_component: state.health.worst_component,
+            components: state.health.components.map((c) => ({
+              component_name: c.component_name,
+              health_index: c.health_index,
+              status: c.status,
+            })),
+          },
+    oee:
+      state.oee === null
+        ? null
+        : {
+            availability: state.oee.availability,
+            performance: state.oee.performance,
+            quality: state.oee.quality,
+            oee: state.oee.oee,
+          },
+    active_alarms: state.recent_alarms
+      .filter((a) => a.state !== 'cleared')
+      .map((a) => ({ alarm_id: a.alarm_id, sensor: a.sensor, category: a.category, severity: a.severity })),
+    last_telemetry: state.last_telemetry,
+  };
+}
+
+function emitMetrics(
+  ctx: BatchContext,
+  accepted: readonly Accepted[],
+  results: readonly MachineResult[],
+  groups: ReadonlyMap<string, MachineGroup>,
+  quarantined: number,
+  duplicates: number,
+  failed: ReadonlyMap<string, Error>,
+): void {
+  const { metrics } = ctx;
+  const single = (name: string, unit: Unit, value: number, dimensions: Record<string, string>) => {
+    const m = metrics.singleMetric();
+    for (const [k, v] of Object.entries(dimensions)) m.addDimension(k, v);
+    m.addMetric(name, unit, value);
+  };
+  const committed = new Set(results.filter((r) => r.ok).map((r) => r.machineId));
+  const byKind: Record<MessageKind, number> = { telemetry: 0, production: 0 };
+  for (const item of accepted) if (committed.has(item.message.machine_id)) byKind[item.kind]++;
+  for (const kind of ['telemetry', 'production'] as const) {
+    if (byKind[kind] > 0) single('Messages', MetricUnit.Count, byKind[kind], { kind });
+  }
+  metrics.addMetric('MessagesQuarantined', MetricUnit.Count, quarantined);
+  metrics.addMetric('MessagesDuplicate', MetricUnit.Count, duplicates);
+  metrics.addMetric('RecordsFailed', MetricUnit.Count, failed.size);
+
+  // Counted once: a machine's events count only when its state (the watermark) was committed.
+  const anomalies = new Map<string, number>();
+  for (const r of results) {
+    for (const e of r.events) {
+      if (e.type !== 'raised' && e.type !== 'escalated') continue;
+      const key = `${e.alarm.category}|${e.alarm.severity}`;
+      anomalies.set(key, (anomalies.get(key) ?? 0) + 1);
+    }
+  }
+  for (const [key, n] of anomalies) {
+    const [category = '', severity = ''] = key.split('|');
+    single('Anomalies', MetricUnit.Count, n, { category, severity });
+  }
+
+  for (const r of results) {
+    if (!r.ok || r.committedAt === undefined) continue;
+    for (const item of groups.get(r.machineId)?.items ?? []) {
+      metrics.addMetric(
+        'ProcessingLatency',
+        MetricUnit.Milliseconds,
+        Math.max(0, r.committedAt - item.receivedAt),
+      );
+    }
+    const health = r.state?.health;
+    if (!r.healthChanged || health == null) continue;
+    single('HealthIndex', MetricUnit.NoUnit, health.health_index, { machine_id: r.machineId });
+    for (const c of health.components) {
+      single('ComponentHealthIndex', MetricUnit.NoUnit, c.health_index, {
+        machine_id: r.machineId,
+        component: c.component_name,
+      });
+    }
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
