@@ -4,8 +4,11 @@
  * assembles them.
  */
 import { Command } from 'commander';
+import * as generateHistory from './commands/generate-history.js';
+import * as importHistory from './commands/import.js';
 import * as local from './commands/local.js';
 import * as provision from './commands/provision.js';
+import * as simulate from './commands/simulate.js';
 
 const program = new Command('flexotwin')
   .description('FlexoTwin: condition monitoring and predictive maintenance for production machines')
@@ -13,6 +16,6 @@ const program = new Command('flexotwin')
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
-for (const command of [local, provision]) command.register(program);
+for (const command of [local, provision, generateHistory, simulate, importHistory]) command.register(program);
 
 await program.parseAsync(process.argv);
