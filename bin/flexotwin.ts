@@ -7,8 +7,10 @@ import { Command } from 'commander';
 import * as generateHistory from './commands/generate-history.js';
 import * as importHistory from './commands/import.js';
 import * as local from './commands/local.js';
+import * as predict from './commands/predict.js';
 import * as provision from './commands/provision.js';
 import * as simulate from './commands/simulate.js';
+import * as train from './commands/train.js';
 
 const program = new Command('flexotwin')
   .description('FlexoTwin: condition monitoring and predictive maintenance for production machines')
@@ -16,6 +18,7 @@ const program = new Command('flexotwin')
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
-for (const command of [local, provision, generateHistory, simulate, importHistory]) command.register(program);
+for (const command of [local, provision, generateHistory, simulate, importHistory, train, predict])
+  command.register(program);
 
 await program.parseAsync(process.argv);
