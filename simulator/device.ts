@@ -71,6 +71,8 @@ export interface TickContext {
   readonly tsPerHistory: number;
   /** Message-clock time between two ticks of a device. */
   readonly tickTs: number;
+  /** Whether the history repeats past its end (live mode), or ends (history time). */
+  readonly loop: boolean;
 }
 
 export interface MachineSource {
@@ -336,7 +338,9 @@ export class RecordDevice implements MachineSource {
     const { ts, h, hPrev, tsPerHistory } = ctx;
     const period = this.end - this.start;
     const out: OutgoingMessage[] = [];
-    for (let lap = Math.floor((hPrev - this.start) / period); this.start + lap * period < h; lap++) {
+    const firstLap = ctx.loop ? Math.floor((hPrev - this.start) / period) : 0;
+    const lastLap = ctx.loop ? Math.floor((h - this.start) / period) : 0;
+    for (let lap = firstLap; lap <= lastLap; lap++) {
       const from = hPrev - lap * period;
       const to = h - lap * period;
       for (let i = firstAfter(this.records, from); i < this.records.length; i++) {

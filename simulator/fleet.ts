@@ -188,7 +188,6 @@ export function startFleet(options: FleetOptions = {}): FleetHandle {
         ? options.historyStart
         : Date.parse(options.historyStart);
   if (Number.isNaN(historyStart)) throw new Error(`historyStart "${options.historyStart}" is not a time`);
-  const historyEnd = Math.max(...devices.map((d) => d.end));
 
   const injections =
     typeof options.faults === 'string' ? parseFaultSpec(options.faults) : [...(options.faults ?? [])];
@@ -258,8 +257,13 @@ export function startFleet(options: FleetOptions = {}): FleetHandle {
     const device = devices[i] as MachineSource;
     const elapsed = wall - wallStart;
     const h = historyStart + speed * elapsed;
-    if (historyTime && h >= historyEnd) {
+    if (historyTime && h >= device.end) {
       finished[i] = true;
+      return [];
+    }
+    // On the history's own clock a device whose history begins later stays silent until then.
+    if (historyTime && h < device.start) {
+      lastH[i] = h;
       return [];
     }
     const hPrev = lastH[i] ?? h - speed * intervalMs;
@@ -270,7 +274,9 @@ export function startFleet(options: FleetOptions = {}): FleetHandle {
       void (device as ModelDevice).inject(f.type, f.sensor, f.durationMs * tsPerWall);
     }
     const ts = historyTime ? Math.round(h) : clock === 'real' ? Date.now() : Math.round(wall);
-    return device.tick({ ts, h, hPrev, tsPerHistory, tickTs: intervalMs * tsPerWall }).map(send);
+    return device
+      .tick({ ts, h, hPrev, tsPerHistory, tickTs: intervalMs * tsPerWall, loop: !historyTime })
+      .map(send);
   }
 
   let stopped = false;

@@ -12,7 +12,7 @@
  * other fields are ignored. Any malformed line is an ImportError naming the file and line.
  */
 import { readFile } from 'node:fs/promises';
-import { MACHINE_ID_PATTERN } from '../lambdas/core/messages.js';
+import { MACHINE_ID_PATTERN, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from '../lambdas/core/messages.js';
 import { SENSOR_NAMES } from '../lambdas/core/sensors.js';
 import { ImportError } from './import-error.js';
 import type { SensorReadings } from './motor.js';
@@ -54,6 +54,14 @@ function parseTimestamp(value: unknown, utcOffsetMinutes: number): number | stri
   return Number.isNaN(ms) ? `timestamp "${value.slice(0, 40)}" is not ISO-8601` : ms;
 }
 
+function checkedTimestamp(value: unknown, utcOffsetMinutes: number): number | string {
+  const ms = parseTimestamp(value, utcOffsetMinutes);
+  if (typeof ms === 'number' && (ms < MIN_TIMESTAMP_MS || ms > MAX_TIMESTAMP_MS)) {
+    return `timestamp ${JSON.stringify(value)} lies outside 2000–2100`;
+  }
+  return ms;
+}
+
 /** Parses JSONL text; `file` only names the source in errors. */
 export function parseSensorRecords(
   text: string,
@@ -82,7 +90,7 @@ export function parseSensorRecords(
     if (typeof machine !== 'string' || !MACHINE_ID_PATTERN.test(machine)) {
       fail('"machine_id" must be 1–128 of A–Z, a–z, 0–9, "_", "-", ":"');
     }
-    const ts = parseTimestamp(o.timestamp ?? o.ts, offset);
+    const ts = checkedTimestamp(o.timestamp ?? o.ts, offset);
     if (typeof ts === 'string') fail(ts);
     const sensors: SensorReadings = {};
     for (const name of SENSOR_NAMES) {

@@ -90,7 +90,7 @@ const WINDING_TAU_MS = 3 * MINUTE_MS;
 
 /** How far each fault pushes its sensor at full intensity. */
 const EFFECT = {
-  hotSpotK: 65,
+  hotSpotK: 75,
   bearingVibration: 3.9,
   overloadA: 29,
   sagV: 50,
