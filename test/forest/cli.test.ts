@@ -5,6 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArtifact } from '../../lambdas/core/forest/index.js';
+import { EMULATOR_CREDENTIALS } from '../../local/emulators.js';
+import { localAws } from '../support/local-aws.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = path.join(ROOT, 'test/fixtures/forest');
@@ -17,10 +19,19 @@ interface Run {
 }
 
 function flexotwin(...args: string[]): Promise<Run> {
+  return flexotwinWith({}, ...args);
+}
+
+function flexotwinWith(env: Readonly<Record<string, string>>, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: ROOT }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: ROOT, env: { ...process.env, ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -165,5 +176,33 @@ describe('flexotwin train / predict', () => {
     const { info } = parseArtifact(await readFile(model, 'utf8'));
     expect(info.hyperparameters.features_per_split).toBe(2);
     expect(info.training.train_rows).toBe(32);
+  });
+
+  it('publishes to the model registry with --upload: models/<version>/model.json and the latest pointer', async () => {
+    const aws = await localAws();
+    const bucket = aws.config.RAW_BUCKET as string;
+    const run = await flexotwinWith(
+      {
+        ...aws.env,
+        AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+      },
+      'train',
+      '--data',
+      path.join(FIXTURES, 'reports'),
+      '--trees',
+      '5',
+      '--no-progress',
+      '--upload',
+      '--bucket',
+      bucket,
+    );
+    // (the AWS SDK may warn about the Node.js version on stderr)
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.uploaded).toBe(`s3://${bucket}/models/${summary.version}/model.json`);
+    const latest = await aws.stores.models.latest();
+    expect(latest?.version).toBe(summary.version);
+    expect(Buffer.byteLength(latest?.body ?? '')).toBe(summary.model_bytes);
   });
 });
