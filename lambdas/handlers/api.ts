@@ -49,7 +49,7 @@ export const INGEST_TOPICS = INGEST_RULES.map((r) => r.topicFilter).join(', ');
 export function makeHandler(deps: Lazy<ApiDeps>): ApiHandler {
   const resolve = lazy(deps);
   let handler: ApiHandler | undefined;
-  return (event, context) => {
+  return async (event, context) => {
     handler ??= build(resolve());
     return handler(event, context);
   };

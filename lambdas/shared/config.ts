@@ -49,25 +49,20 @@ export const ENV_VARS = {
 
 export type EnvVarName = keyof typeof ENV_VARS;
 
-/** The variables each function requires beyond those with defaults; the stack sets these. */
+/**
+ * The variables each function cannot start without. The stack sets these, plus TIME_SERIES_BACKEND and
+ * the tables of that backend (checked by the schema), plus whatever defaulted ones it wants to change.
+ */
 export const FUNCTION_ENV: Readonly<Record<FunctionName, readonly EnvVarName[]>> = {
   processor: [
     'AWS_REGION',
-    'TIME_SERIES_BACKEND',
     'RAW_BUCKET',
     'COMPONENTS_TABLE',
     'ANOMALIES_TABLE',
     'MACHINE_STATE_TABLE',
     'IOT_DATA_ENDPOINT',
   ],
-  api: [
-    'AWS_REGION',
-    'TIME_SERIES_BACKEND',
-    'RAW_BUCKET',
-    'COMPONENTS_TABLE',
-    'ANOMALIES_TABLE',
-    'MACHINE_STATE_TABLE',
-  ],
+  api: ['AWS_REGION', 'RAW_BUCKET', 'COMPONENTS_TABLE', 'ANOMALIES_TABLE', 'MACHINE_STATE_TABLE'],
 };
 
 /** Recommended Powertools settings per function (the stack passes them on). */
