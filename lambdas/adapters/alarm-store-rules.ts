@@ -67,7 +67,10 @@ export function alarmCursorSchema(phases: number) {
 }
 
 /** Query order within a phase: newest last_seen first, then alarm id (descending) for equal times. */
-export function newestFirst(a: Alarm, b: Alarm): number {
+export function newestFirst(
+  a: Pick<Alarm, 'last_seen' | 'alarm_id'>,
+  b: Pick<Alarm, 'last_seen' | 'alarm_id'>,
+): number {
   if (a.last_seen !== b.last_seen) return a.last_seen < b.last_seen ? 1 : -1;
   return a.alarm_id < b.alarm_id ? 1 : a.alarm_id > b.alarm_id ? -1 : 0;
 }

@@ -310,6 +310,8 @@ describe('processor: detection across batches', () => {
     expect(await snapshot(aws)).toEqual(before);
     expect(publisher.alarms).toHaveLength(published);
     expect(metricSum(second.metrics, 'Anomalies')).toBe(0);
+    expect(metricSum(second.metrics, 'Messages')).toBe(0);
+    expect(second.metrics.find((m) => m.name === 'ProcessingLatency')).toBeUndefined();
     expect(metricSum(second.metrics, 'HealthIndex')).toBe(0);
     expect((await aws.stores.machineStates.get('C_FL104'))?.version).toBe(1);
   });

@@ -39,7 +39,6 @@ export class MemoryAnomalyStore implements AnomalyStore {
       query.cursor === undefined ? { p: 0 } : decodeCursor(query.cursor, alarmCursorSchema(phases.length));
     const since = query.since === undefined ? undefined : new Date(query.since).toISOString();
     const items: Alarm[] = [];
-    let last: Alarm | undefined;
     let phase = cursor.p;
     let after = cursor.k;
     while (phase < phases.length && items.length < query.limit) {
@@ -53,22 +52,18 @@ export class MemoryAnomalyStore implements AnomalyStore {
         )
         .filter((a) => since === undefined || a.last_seen >= since)
         .sort(newestFirst);
-      const start =
+      // Resume after the last key read, as DynamoDB's ExclusiveStartKey does.
+      const key =
         after === undefined
-          ? 0
-          : candidates.findIndex(
-              (a) =>
-                newestFirst(a, {
-                  last_seen: after?.last_seen ?? '',
-                  alarm_id: after?.alarm_id ?? '',
-                } as Alarm) > 0,
-            );
+          ? undefined
+          : { last_seen: after.last_seen ?? '', alarm_id: after.alarm_id ?? '' };
+      const start = key === undefined ? 0 : candidates.findIndex((a) => newestFirst(a, key) > 0);
       const rest = start < 0 ? [] : candidates.slice(start);
       const taken = rest.slice(0, query.limit - items.length);
       items.push(...taken);
-      last = taken[taken.length - 1];
-      if (taken.length < rest.length) {
-        after = last === undefined ? after : { alarm_id: last.alarm_id, last_seen: last.last_seen };
+      const last = taken[taken.length - 1];
+      if (last !== undefined && taken.length < rest.length) {
+        after = { alarm_id: last.alarm_id, last_seen: last.last_seen };
         break;
       }
       phase++;

@@ -117,6 +117,7 @@ function buildDocument(): JsonSchema {
           name: 'Authorization',
           in: 'header',
           description: 'AWS Signature Version 4 (API Gateway IAM authorization)',
+          'x-amazon-apigateway-authtype': 'awsSigv4',
         },
       },
     },

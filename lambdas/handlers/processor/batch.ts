@@ -104,6 +104,10 @@ interface MachineResult {
   readonly rejected: QuarantinedMessage[];
   readonly events: readonly AlarmEvent[];
   readonly state?: MachineState;
+  /** Whether the batch changed the stored state (false for a batch already processed). */
+  readonly changed: boolean;
+  /** Messages newly taken into the twin state (a redelivered one is not counted again). */
+  readonly processed: { readonly telemetry: number; readonly production: number };
   readonly healthChanged: boolean;
   readonly committedAt?: number;
 }
@@ -165,7 +169,7 @@ export async function processBatch(records: readonly SQSRecord[], ctx: BatchCont
     if (cause !== undefined) failed.set(duplicate, cause);
   }
 
-  emitMetrics(ctx, decoded.accepted, results, groups, quarantined.length, decoded.duplicates.size, failed);
+  emitMetrics(ctx, results, groups, quarantined.length, decoded.duplicates.size, failed);
   return {
     failed,
     counts: {
@@ -236,6 +240,8 @@ async function processMachine(
       ],
       events: changed ? result.events : [],
       state: result.state,
+      changed,
+      processed: result.processed,
       healthChanged: changed && result.healthChanged,
       committedAt,
     };
@@ -252,7 +258,16 @@ async function processMachine(
         error: cause,
       });
     }
-    return { machineId, ok: false, error: cause, rejected: [], events: [], healthChanged: false };
+    return {
+      machineId,
+      ok: false,
+      error: cause,
+      rejected: [],
+      events: [],
+      changed: false,
+      processed: { telemetry: 0, production: 0 },
+      healthChanged: false,
+    };
   }
 }
 
@@ -301,7 +316,7 @@ function quarantineRejected(
       .map((i) => ({
         record_id: i.recordId,
         received_at: i.receivedAt,
-        topic: null,
+        topic: i.topic,
         kind,
         reasons: [r.reason],
         payload: i.text,
@@ -347,7 +362,6 @@ export function shadowDocument(state: MachineState): Record<string, unknown> {
 
 function emitMetrics(
   ctx: BatchContext,
-  accepted: readonly Accepted[],
   results: readonly MachineResult[],
   groups: ReadonlyMap<string, MachineGroup>,
   quarantined: number,
@@ -360,9 +374,11 @@ function emitMetrics(
     for (const [k, v] of Object.entries(dimensions)) m.addDimension(k, v);
     m.addMetric(name, unit, value);
   };
-  const committed = new Set(results.filter((r) => r.ok).map((r) => r.machineId));
   const byKind: Record<MessageKind, number> = { telemetry: 0, production: 0 };
-  for (const item of accepted) if (committed.has(item.message.machine_id)) byKind[item.kind]++;
+  for (const r of results) {
+    byKind.telemetry += r.processed.telemetry;
+    byKind.production += r.processed.production;
+  }
   for (const kind of ['telemetry', 'production'] as const) {
     if (byKind[kind] > 0) single('Messages', MetricUnit.Count, byKind[kind], { kind });
   }
@@ -385,7 +401,7 @@ function emitMetrics(
   }
 
   for (const r of results) {
-    if (!r.ok || r.committedAt === undefined) continue;
+    if (!r.ok || !r.changed || r.committedAt === undefined) continue;
     for (const item of groups.get(r.machineId)?.items ?? []) {
       metrics.addMetric(
         'ProcessingLatency',

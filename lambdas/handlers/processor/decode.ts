@@ -30,6 +30,7 @@ export type Accepted =
       readonly kind: 'telemetry';
       readonly message: TelemetryMessage;
       readonly text: string;
+      readonly topic: string;
     }
   | {
       readonly recordId: string;
@@ -37,6 +38,7 @@ export type Accepted =
       readonly kind: 'production';
       readonly message: ProductionMessage;
       readonly text: string;
+      readonly topic: string;
     };
 
 export interface DecodedBatch {
@@ -132,8 +134,8 @@ export function decodeRecords(records: readonly SQSRecord[], now: number): Decod
     seen.set(key, record.messageId);
     accepted.push(
       kind === 'telemetry'
-        ? { recordId: record.messageId, receivedAt, kind, message: m as TelemetryMessage, text }
-        : { recordId: record.messageId, receivedAt, kind, message: m as ProductionMessage, text },
+        ? { recordId: record.messageId, receivedAt, topic, kind, message: m as TelemetryMessage, text }
+        : { recordId: record.messageId, receivedAt, topic, kind, message: m as ProductionMessage, text },
     );
   }
   return { accepted, quarantined, duplicates };
