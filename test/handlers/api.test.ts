@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RecordingEventPublisher } from '../../lambdas/adapters/memory/publisher.js';
+import { loadPredictor, trainMaintenanceModel } from '../../lambdas/core/forest/index.js';
 import type { MaintenancePredictor } from '../../lambdas/core/ports.js';
 import { type ApiDeps, makeHandler } from '../../lambdas/handlers/api.js';
 import { makeHandler as makeProcessor } from '../../lambdas/handlers/processor.js';
@@ -716,6 +717,33 @@ describe('API: predictions', () => {
       prediction_formatted: '3.50 jam',
       input_data: { total_produksi: 4500, produk_cacat: 300 },
     });
+  });
+});
+
+describe('API: the real forest', () => {
+  it('serves a model trained by core/forest and published to S3 through the model store', async () => {
+    const rows = Array.from({ length: 80 }, (_, i) => ({
+      tanggal: `2025-${String(1 + (i % 9)).padStart(2, '0')}-${String(1 + (i % 27)).padStart(2, '0')}`,
+      total_produksi: 1000 + i * 100,
+      produk_cacat: 20 + (i % 17) * 10,
+      durasi_maintenance_jam: 0.5 + (i % 17) * 0.25,
+    }));
+    const trained = trainMaintenanceModel(rows, { createdAt: '2025-10-23T10:30:00.000Z', trees: 8, seed: 1 });
+    const f = await fixture({ loadPredictor });
+    await f.aws.stores.models.put({ version: trained.version, body: trained.body });
+    const answer = await f.call({
+      method: 'POST',
+      path: '/api/predict',
+      body: { total_produksi: 4500, produk_cacat: 180 },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.model_info).toMatchObject({
+      version: trained.version,
+      algorithm: 'RandomForestRegressor',
+    });
+    expect(answer.body.prediction).toBeGreaterThanOrEqual(0.5);
+    expect(answer.body.prediction).toBeLessThanOrEqual(4.5);
+    expect(answer.body.prediction_formatted).toBe(`${answer.body.prediction.toFixed(2)} jam`);
   });
 });
 
