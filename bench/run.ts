@@ -7,8 +7,9 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatSection, type Section, type SectionResult } from './report.js';
 import { coreSection } from './sections/core.js';
+import { mlSection } from './sections/ml.js';
 
-const SECTIONS: readonly Section[] = [coreSection];
+const SECTIONS: readonly Section[] = [coreSection, mlSection];
 
 const { values } = parseArgs({
   options: {
