@@ -8,6 +8,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { createAwsClients } from '../../lambdas/adapters/aws-clients.js';
 import { DynamoDbComponentStore } from '../../lambdas/adapters/dynamodb/components.js';
+import { dynamoDbProbe, runProbe } from '../../lambdas/adapters/probes.js';
 import { batchIdOf, hourStart } from '../../lambdas/adapters/s3/layout.js';
 import { EMULATOR_CREDENTIALS } from '../../local/emulators.js';
 import { T0 } from '../support/fixtures.js';
@@ -78,6 +79,29 @@ describe('S3 adapters (s3rver)', () => {
       object.Body as { transformToByteArray(): Promise<Uint8Array> }
     ).transformToByteArray();
     expect(JSON.parse(gunzipSync(bytes).toString().trim())).toEqual(message);
+  });
+});
+
+describe('health probes', () => {
+  it('report DynamoDB reachable, and unreachable with the reason instead of hanging', async () => {
+    const aws = await localAws();
+    const table = aws.config.COMPONENTS_TABLE as string;
+    expect(await dynamoDbProbe(aws.clients.dynamodb, table)()).toEqual({
+      ok: true,
+      message: `DynamoDB table ${table} reachable`,
+    });
+    const nowhere = createAwsClients({
+      region: 'eu-west-1',
+      endpoints: { dynamodb: 'http://127.0.0.1:9' },
+      credentials: EMULATOR_CREDENTIALS,
+    });
+    const down = await dynamoDbProbe(nowhere.dynamodb, table)();
+    expect(down.ok).toBe(false);
+    expect(down.message).not.toBe('');
+    expect(await runProbe(() => new Promise(() => undefined), 50)).toEqual({
+      ok: false,
+      message: 'no answer within 50 ms',
+    });
   });
 });
 

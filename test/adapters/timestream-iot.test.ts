@@ -2,7 +2,12 @@
  * Timestream and the IoT data plane have no local emulator: their adapters are held to the exact
  * requests they send (aws-sdk-client-mock), and to how they read the answers.
  */
-import { IoTDataPlaneClient, PublishCommand, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
+import {
+  IoTDataPlaneClient,
+  ListRetainedMessagesCommand,
+  PublishCommand,
+  UpdateThingShadowCommand,
+} from '@aws-sdk/client-iot-data-plane';
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import {
   RejectedRecordsException,
@@ -14,6 +19,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { IotDataEventPublisher } from '../../lambdas/adapters/iot-data/publisher.js';
 import { aedesPublish, MqttEventPublisher } from '../../lambdas/adapters/mqtt/publisher.js';
+import { iotDataProbe } from '../../lambdas/adapters/probes.js';
 import {
   parseTimestreamTime,
   TimestreamTimeSeriesStore,
@@ -343,6 +349,25 @@ describe('IoT data-plane publisher', () => {
     expect(JSON.parse(new TextDecoder().decode(input?.payload as Uint8Array))).toEqual({
       state: { reported },
     });
+  });
+});
+
+describe('IoT data-plane probe', () => {
+  it('calls the data endpoint and reports the outcome', async () => {
+    iotMock
+      .on(ListRetainedMessagesCommand)
+      .resolvesOnce({ retainedTopics: [] })
+      .rejectsOnce(new Error('AccessDenied'));
+    const probe = iotDataProbe(
+      new IoTDataPlaneClient({ region: 'eu-west-1' }),
+      'abc-ats.iot.eu-west-1.amazonaws.com',
+    );
+    expect(await probe()).toEqual({
+      ok: true,
+      message: 'AWS IoT Core data endpoint abc-ats.iot.eu-west-1.amazonaws.com reachable',
+    });
+    expect(await probe()).toEqual({ ok: false, message: 'AccessDenied' });
+    expect(iotMock.commandCalls(ListRetainedMessagesCommand)[0]?.args[0].input).toEqual({ maxResults: 1 });
   });
 });
 
