@@ -663,7 +663,8 @@ describe('API: predictions', () => {
       body: {
         success: false,
         error: 'Invalid input',
-        message: expect.stringContaining('total_produksi'),
+        message:
+          'total_produksi: must be a non-negative number; produk_cacat: produk_cacat cannot exceed total_produksi',
         input_received: { total_produksi: -100, produk_cacat: 50 },
       },
     });

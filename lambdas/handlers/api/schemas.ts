@@ -120,10 +120,16 @@ export const componentUpdateSchema = z
 
 export const predictRequestSchema = z
   .object({
-    total_produksi: z.number().min(0).describe('pieces produced in the period'),
-    produk_cacat: z.number().min(0).describe('defective pieces in the period'),
+    total_produksi: z
+      .number({ error: 'must be a number' })
+      .min(0, 'must be a non-negative number')
+      .describe('pieces produced in the period'),
+    produk_cacat: z
+      .number({ error: 'must be a number' })
+      .min(0, 'must be a non-negative number')
+      .describe('defective pieces in the period'),
   })
-  .catchall(z.number())
+  .catchall(z.number({ error: 'extra features must be numbers' }))
   .refine((r) => r.produk_cacat <= r.total_produksi, {
     message: 'produk_cacat cannot exceed total_produksi',
     path: ['produk_cacat'],
