@@ -29,50 +29,59 @@ function hashedNormal(...key: readonly (number | string)[]): number {
   return (unitHash(...key, 1) + unitHash(...key, 2) + unitHash(...key, 3) - 1.5) * 2;
 }
 
-/** Monthly table value at `t`, interpolated linearly between mid-months so there is no step at the 1st. */
-function seasonal(table: readonly number[], t: number): number {
-  const d = new Date(t);
-  const monthStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-  const monthLength = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) - monthStart;
-  const position = d.getUTCMonth() + (t - monthStart) / monthLength - 0.5;
-  const i = Math.floor(position);
-  const frac = position - i;
+/**
+ * The month containing the last time asked about. Generators and devices walk forward in time, so a
+ * one-month memo turns the calendar arithmetic of every sample into two comparisons.
+ */
+const month = { start: 0, end: -1, index: 0 };
+
+function monthPosition(t: number): number {
+  if (t < month.start || t >= month.end) {
+    const d = new Date(t);
+    month.start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+    month.end = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+    month.index = d.getUTCMonth();
+  }
+  return month.index + (t - month.start) / (month.end - month.start);
+}
+
+/** Monthly table value at month position `position`, interpolated between mid-months (no step on the 1st). */
+function seasonal(table: readonly number[], position: number): number {
+  const shifted = position - 0.5;
+  const i = Math.floor(shifted);
+  const frac = shifted - i;
   const a = table[(i + 12) % 12] as number;
   const b = table[(i + 13) % 12] as number;
   return a + (b - a) * frac;
 }
 
-/** The last days' weather values: generators and devices ask for the same few days over and over. */
-const weatherCache = new Map<string, number>();
-
-function dailyWeather(seed: number, what: string, day: number): number {
-  const key = `${seed}/${what}/${day}`;
-  let value = weatherCache.get(key);
-  if (value === undefined) {
-    if (weatherCache.size > 4096) weatherCache.clear();
-    value = hashedNormal(seed, what, day);
-    weatherCache.set(key, value);
-  }
-  return value;
-}
-
-/** Day-to-day weather: one value per day, interpolated between noons. */
-function weather(seed: number, t: number, what: string): number {
-  const position = (t - DAY_MS / 2) / DAY_MS;
-  const day = Math.floor(position);
-  const frac = position - day;
-  const a = dailyWeather(seed, what, day);
-  const b = dailyWeather(seed, what, day + 1);
-  return a + (b - a) * frac;
-}
+/** Day-to-day weather of the last two days asked about: one value per day and quantity. */
+const days = { seed: Number.NaN, day: Number.NaN, tempA: 0, tempB: 0, rhA: 0, rhB: 0 };
 
 export function climateAt(seed: number, t: number): Climate {
+  // Weather values belong to noons and are interpolated between them.
+  const position = (t - DAY_MS / 2) / DAY_MS;
+  const day = Math.floor(position);
+  if (day !== days.day || seed !== days.seed) {
+    days.seed = seed;
+    days.day = day;
+    days.tempA = hashedNormal(seed, 'temp', day);
+    days.tempB = hashedNormal(seed, 'temp', day + 1);
+    days.rhA = hashedNormal(seed, 'rh', day);
+    days.rhB = hashedNormal(seed, 'rh', day + 1);
+  }
+  const frac = position - day;
   const hourUtc = (t % DAY_MS) / HOUR_MS;
   const daily = Math.cos((2 * Math.PI * (hourUtc - PEAK_HOUR_UTC)) / 24);
+  const m = monthPosition(t);
   return {
     temperatureC:
-      seasonal(MONTHLY_TEMP_C, t) + DIURNAL_TEMP_C * daily + WEATHER_TEMP_C * weather(seed, t, 'temp'),
+      seasonal(MONTHLY_TEMP_C, m) +
+      DIURNAL_TEMP_C * daily +
+      WEATHER_TEMP_C * (days.tempA + (days.tempB - days.tempA) * frac),
     humidityPct:
-      seasonal(MONTHLY_HUMIDITY, t) - DIURNAL_HUMIDITY * daily + WEATHER_HUMIDITY * weather(seed, t, 'rh'),
+      seasonal(MONTHLY_HUMIDITY, m) -
+      DIURNAL_HUMIDITY * daily +
+      WEATHER_HUMIDITY * (days.rhA + (days.rhB - days.rhA) * frac),
   };
 }

@@ -50,6 +50,7 @@ export class QueueFullError extends Error {
 
 export interface DeviceConnectionEvent {
   readonly machineId: string;
+  /** connected: (re)connected; offline: a connection was lost (once per outage); reconnecting: an attempt. */
   readonly event: 'connected' | 'offline' | 'reconnecting' | 'error';
   readonly detail?: string;
 }
@@ -134,7 +135,8 @@ export function createMqttPublisher(
     client.on('error', (error) => onEvent({ machineId, event: 'error', detail: error.message }));
     client.on('close', () => {
       if (closing || device.timer !== undefined) return;
-      onEvent({ machineId, event: 'offline' });
+      // 'offline' once per outage (a failed reconnect closes again: that is an 'error', not news).
+      if (device.attempts === 0) onEvent({ machineId, event: 'offline' });
       const delay = Math.min(maxDelay, minDelay * 2 ** device.attempts) * (0.5 + Math.random() / 2);
       device.attempts++;
       device.timer = setTimeout(() => {

@@ -110,8 +110,8 @@ export class MachineTimeline {
     return (this.shifts[0] as Shift).row.mesin;
   }
 
-  /** The shift containing `t` (already folded into [start, end)), or undefined in a gap. */
-  private shiftAt(t: number): Shift | undefined {
+  /** The last shift starting at or before `t` (already folded into [start, end)). */
+  private shiftBefore(t: number): Shift {
     let lo = 0;
     let hi = this.shifts.length - 1;
     while (lo < hi) {
@@ -119,8 +119,7 @@ export class MachineTimeline {
       if ((this.shifts[mid] as Shift).start <= t) lo = mid;
       else hi = mid - 1;
     }
-    const shift = this.shifts[lo] as Shift;
-    return t >= shift.start && t < shift.start + SHIFT_MS ? shift : undefined;
+    return this.shifts[lo] as Shift;
   }
 
   /** `t` folded into [start, end) and the number of whole laps it took. */
@@ -133,14 +132,7 @@ export class MachineTimeline {
   /** Minutes and pieces accumulated from the history's start to `t` (laps add whole histories). */
   accumulatedAt(t: number): Accumulated {
     const { t: at, lap } = this.fold(t);
-    let lo = 0;
-    let hi = this.shifts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((this.shifts[mid] as Shift).start <= at) lo = mid;
-      else hi = mid - 1;
-    }
-    const shift = this.shifts[lo] as Shift;
+    const shift = this.shiftBefore(at);
     const row = shift.row;
     const minute = Math.min((at - shift.start) / MINUTE_MS, SHIFT_MINUTES);
     const planned = Math.min(minute, row.planned_minutes);
@@ -153,10 +145,11 @@ export class MachineTimeline {
 
   /** What the machine is doing at `t`. */
   momentAt(t: number): MachineMoment {
-    const shift = this.shiftAt(this.fold(t).t);
-    if (shift === undefined) return { status: 'Idle', reason: null, speed: 0 };
+    const at = this.fold(t).t;
+    const shift = this.shiftBefore(at);
+    if (at >= shift.start + SHIFT_MS) return { status: 'Idle', reason: null, speed: 0 };
     const row = shift.row;
-    const minute = (this.fold(t).t - shift.start) / MINUTE_MS;
+    const minute = (at - shift.start) / MINUTE_MS;
     const speed = row.performance_rate > 0 ? row.performance_rate / 100 : TYPICAL_SPEED;
     if (minute >= row.planned_minutes) return { status: 'Idle', reason: null, speed };
     if (minute >= shift.stopStart && minute < shift.stopEnd) {

@@ -180,8 +180,9 @@ async function simulate(options: Options): Promise<void> {
   let sink: JsonlSink | undefined;
   let mqtt: MqttPublisher | undefined;
   let fleet: FleetHandle | undefined;
-  let started = false;
   let lastData = 0;
+  const offline = new Set<string>();
+  const lastError = new Map<string, string | undefined>();
   const machineList = machinesOf(history, options.machines);
   const progress = createProgress(
     options.quiet === true,
@@ -208,10 +209,19 @@ async function simulate(options: Options): Promise<void> {
         ...(options.ca === undefined ? {} : { ca: options.ca }),
       },
       (e) => {
-        if (e.event === 'error') progress.note(`[MQTT] ${e.machineId}: ${e.detail}`);
-        else if (e.event === 'offline')
-          progress.note(`[MQTT] ${e.machineId}: connection lost; queueing, reconnecting with backoff`);
-        else if (e.event === 'connected' && started) progress.note(`[MQTT] ${e.machineId}: connected`);
+        // One line per outage and device, and each distinct error once, not every failed retry.
+        if (e.event === 'offline') {
+          offline.add(e.machineId);
+          progress.note(
+            `[MQTT] ${e.machineId}: connection lost; queueing messages, reconnecting with backoff`,
+          );
+        } else if (e.event === 'error' && lastError.get(e.machineId) !== e.detail) {
+          lastError.set(e.machineId, e.detail);
+          progress.note(`[MQTT] ${e.machineId}: ${e.detail}`);
+        } else if (e.event === 'connected' && offline.delete(e.machineId)) {
+          lastError.delete(e.machineId);
+          progress.note(`[MQTT] ${e.machineId}: connected; sending what was queued`);
+        }
       },
     );
     const ok = await mqtt.waitConnected(CONNECT_WAIT_MS);
@@ -259,7 +269,6 @@ async function simulate(options: Options): Promise<void> {
       progress.note(dataLine(m.message));
     },
   });
-  started = true;
 
   let interrupted = 0;
   const onSignal = () => {
@@ -274,6 +283,8 @@ async function simulate(options: Options): Promise<void> {
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   progress.stop();
+  // Whatever the fleet could not flush in time is dropped with the connections.
+  await mqtt?.close(stats.pending > 0);
   await sink?.close();
   await Promise.all(pendingLabelWrites);
 
