@@ -238,6 +238,13 @@ describe('determinism and the artifact', () => {
     const cut = { ...doc, trees: { ...doc.trees, threshold: doc.trees.threshold.slice(0, 40) } };
     expect(() => parseArtifact(JSON.stringify(cut))).toThrow(/trees.threshold holds/);
     expect(() => parseArtifact('{')).toThrow(/invalid JSON/);
+    const withRoot = (byte: number) => {
+      const feature = Buffer.from(doc.trees.feature, 'base64');
+      feature[0] = byte;
+      return JSON.stringify({ ...doc, trees: { ...doc.trees, feature: feature.toString('base64') } });
+    };
+    expect(() => parseArtifact(withRoot(200))).toThrow('tree 0, node 0: invalid split');
+    expect(() => parseArtifact(withRoot(255))).toThrow(/tree 0 ends before its last node/);
   });
 
   it('stores a tree in about 5 bytes per node before base64', () => {

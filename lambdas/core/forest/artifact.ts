@@ -59,13 +59,16 @@ function encode(array: ArrayBufferView): string {
   return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
 }
 
-/** Decodes base64 into a fresh (aligned) buffer of exactly `bytes` bytes. */
-function decode(text: unknown, bytes: number, what: string): ArrayBuffer {
+/** Decodes base64 into a fresh (aligned) buffer of exactly `bytes` bytes (or a multiple of `unit`). */
+function decode(text: unknown, bytes: number | { readonly unit: number }, what: string): ArrayBuffer {
   if (!LITTLE_ENDIAN) throw new Error('forest artifacts are little-endian; this platform is not');
   if (typeof text !== 'string') throw new Error(`artifact: ${what} is missing`);
   const raw = Buffer.from(text, 'base64');
-  if (raw.length !== bytes) throw new Error(`artifact: ${what} holds ${raw.length} bytes, ${bytes} expected`);
-  const out = new ArrayBuffer(bytes);
+  if (typeof bytes === 'number' ? raw.length !== bytes : raw.length % bytes.unit !== 0)
+    throw new Error(
+      `artifact: ${what} holds ${raw.length} bytes, ${typeof bytes === 'number' ? bytes : `a multiple of ${bytes.unit}`} expected`,
+    );
+  const out = new ArrayBuffer(raw.length);
   new Uint8Array(out).set(raw);
   return out;
 }
@@ -156,24 +159,17 @@ export function parseArtifact(body: string): Artifact {
   const featureBuffer = decode(treesDoc.feature, (wide ? 2 : 1) * nodes, 'trees.feature');
   const feature = wide ? new Uint16Array(featureBuffer) : new Uint8Array(featureBuffer);
   const leafMark = wide ? 0xffff : 0xff;
-  let splits = 0;
-  for (let i = 0; i < nodes; i++) if (feature[i] !== leafMark) splits++;
+  // Leaves have values, splits thresholds: their counts follow from the value bytes.
+  const value = new Float32Array(decode(treesDoc.value, { unit: 4 * outputs }, 'trees.value'));
+  const splits = nodes - value.length / outputs;
   const threshold = new Float32Array(decode(treesDoc.threshold, 4 * splits, 'trees.threshold'));
-  const value = new Float32Array(decode(treesDoc.value, 4 * (nodes - splits) * outputs, 'trees.value'));
-
-  const trees = rebuildTrees(feature, leafMark, threshold, value, nodeCounts, outputs);
 
   const model: ForestModel = {
     task,
     features: features as string[],
     ...(task === 'classification' ? { classes: classes as number[] } : {}),
-    trees,
+    trees: rebuildTrees(feature, leafMark, features.length, threshold, value, nodeCounts, outputs),
   };
-  try {
-    validateModel(model);
-  } catch (error) {
-    fail((error as Error).message);
-  }
   const info: ArtifactInfo = {
     target: String(doc.target ?? ''),
     created_at: String(doc.created_at ?? ''),
@@ -185,11 +181,13 @@ export function parseArtifact(body: string): Artifact {
 
 /**
  * One pass over every node into flat arrays (each tree a view of them); a stack of the split nodes
- * still waiting for their right child rebuilds the pointers.
+ * still waiting for their right child rebuilds the pointers. Checks what `validateModel` would, so
+ * a parsed model is valid by construction.
  */
 function rebuildTrees(
   packedFeature: Uint8Array | Uint16Array,
   leafMark: number,
+  featureCount: number,
   packedThreshold: Float32Array,
   packedValue: Float32Array,
   nodeCounts: Uint32Array,
@@ -212,8 +210,10 @@ function rebuildTrees(
     for (let i = 0; i < count; i++, n++) {
       const f = packedFeature[n] as number;
       if (f !== leafMark) {
+        const x = packedThreshold[s++] as number;
+        if (f >= featureCount || !Number.isFinite(x)) fail(`tree ${t}, node ${i}: invalid split`);
         feature[n] = f;
-        threshold[n] = packedThreshold[s++] as number;
+        threshold[n] = x;
         pending[depth++] = i;
         continue;
       }
@@ -230,5 +230,7 @@ function rebuildTrees(
       value: value.subarray(start * outputs, n * outputs),
     });
   }
+  if (s !== packedThreshold.length || v !== packedValue.length)
+    fail('the split and leaf nodes do not match the thresholds and values');
   return trees;
 }

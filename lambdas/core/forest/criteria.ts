@@ -73,8 +73,8 @@ function sortByBin(
 }
 
 /**
- * Scratch space of a gather: per-group statistics (a group is a bin, or with sorting the i-th bin
- * present), the bin of each group when sorted, and the sort keys.
+ * Where a gather left the node's per-group statistics: a group is a bin (histogram), or the i-th bin
+ * present in the node (sorted: its bin number is in `binIds`).
  */
 interface Gathered {
   /** First and last group. */

@@ -65,8 +65,8 @@ export class CompiledForest {
   private readonly values: Float32Array;
   private readonly proba: Float64Array;
 
+  /** `model` must be valid (trainForest and parseArtifact only make valid ones; see validateModel). */
   constructor(model: ForestModel) {
-    validateModel(model);
     this.task = model.task;
     this.features = model.features;
     this.classes = model.classes;
