@@ -75,7 +75,7 @@ export function parseCsv(text: string, delimiter = ','): CsvRecord[] {
 }
 
 /** The row as report fields, in REPORT_COLUMNS order. */
-export function reportFields(row: HistoryRow): (string | number | null)[] {
+function reportFields(row: HistoryRow): (string | number | null)[] {
   return REPORT_COLUMNS.map((column) => row[column]);
 }
 

@@ -22,7 +22,7 @@ import type { SensorRecord } from './import-jsonl.js';
 import { faultKeepsRunning, MotorModel, machineTraits, type SensorReadings } from './motor.js';
 import { streamFor } from './seeds.js';
 import { HOUR_MS, MINUTE_MS, SHIFT_MINUTES } from './time.js';
-import { type Accumulated, MachineTimeline, subtract } from './timeline.js';
+import { type Accumulated, MachineTimeline, subtract, TYPICAL_SPEED } from './timeline.js';
 
 export interface TelemetryPayload {
   readonly machine_id: string;
@@ -83,11 +83,6 @@ export interface MachineSource {
   tick(ctx: TickContext): OutgoingMessage[];
 }
 
-/** A fault on the message clock, as a device carries it. */
-interface DeviceFault extends FaultWindow {
-  readonly source: FaultLabel['source'];
-}
-
 const IDEAL_PPM = FLEXO_104_PROFILE.ideal_rate_ppm;
 /** Readings between two replayed history faults: enough for an alarm to clear (debounce 3) and settle. */
 const SETTLE_READINGS = 6;
@@ -127,7 +122,8 @@ export class ModelDevice implements MachineSource {
   private seq: number;
   private lastTs: number | undefined;
   private counters: ShiftCounters | undefined;
-  private faults: DeviceFault[] = [];
+  /** Faults on the message clock, the latest of them still able to act. */
+  private faults: FaultWindow[] = [];
   private readonly pending: {
     type: FaultType;
     sensor: FaultWindow['sensor'];
@@ -181,7 +177,7 @@ export class ModelDevice implements MachineSource {
       dt,
       {
         running: status === 'Running',
-        speed: moment.speed > 0 ? moment.speed : 0.92,
+        speed: moment.speed > 0 ? moment.speed : TYPICAL_SPEED,
         climate: climateAt(this.seed, h),
         bearingWear: this.bearingWear,
       },
@@ -256,12 +252,11 @@ export class ModelDevice implements MachineSource {
   private activateFaults(ctx: TickContext): void {
     const { ts, h, hPrev, tsPerHistory } = ctx;
     for (const p of this.pending.splice(0)) {
-      const fault: DeviceFault = {
+      const fault: FaultWindow = {
         type: p.type,
         sensor: p.sensor,
         start: ts,
         end: ts + p.durationTs,
-        source: 'injected',
       };
       this.faults.push(fault);
       const label = makeLabel(this.machineId, fault.type, fault.sensor, fault.start, fault.end, 'injected');
@@ -289,12 +284,11 @@ export class ModelDevice implements MachineSource {
       const from = Math.max(toTs(start), this.historyFaultsClearAt);
       const to = Math.max(toTs(end), Math.max(ts, from) + FAULTS[f.label.fault].minReadings * ctx.tickTs);
       this.historyFaultsClearAt = to + SETTLE_READINGS * ctx.tickTs;
-      const fault: DeviceFault = {
+      const fault: FaultWindow = {
         type: f.label.fault,
         sensor: f.label.sensor,
         start: from,
         end: to,
-        source: 'history',
       };
       this.faults.push(fault);
       this.onLabel(makeLabel(this.machineId, fault.type, fault.sensor, fault.start, fault.end, 'history'));

@@ -29,7 +29,13 @@ import {
 import { generateHistory } from './generator.js';
 import { type History, historyMachines, machineIds } from './history.js';
 import { recordingMachines, type SensorRecording } from './import-jsonl.js';
-import { createMqttPublisher, type MqttPublisher, type MqttTarget, QueueFullError } from './mqtt.js';
+import {
+  createMqttPublisher,
+  type DeviceConnectionEvent,
+  type MqttPublisher,
+  type MqttTarget,
+  QueueFullError,
+} from './mqtt.js';
 
 /** Sends one message; resolves when it is delivered (for MQTT: acknowledged by the broker). */
 export type PublishFn = (topic: string, payload: string) => Promise<void>;
@@ -67,6 +73,8 @@ export interface FleetOptions {
   readonly onLabel?: (label: FaultLabel) => void;
   readonly onMessage?: (message: OutgoingMessage) => void;
   readonly onError?: (error: Error, message: OutgoingMessage) => void;
+  /** Connection events of the devices' MQTT connections (with `mqtt`). */
+  readonly onConnection?: (event: DeviceConnectionEvent) => void;
 }
 
 export interface FleetStats {
@@ -208,7 +216,7 @@ export function startFleet(options: FleetOptions = {}): FleetHandle {
   const publish: PublishFn =
     options.publish ??
     (() => {
-      mqttPublisher = createMqttPublisher(machines, options.mqtt);
+      mqttPublisher = createMqttPublisher(machines, options.mqtt, options.onConnection);
       return mqttPublisher.publish;
     })();
 
@@ -224,7 +232,8 @@ export function startFleet(options: FleetOptions = {}): FleetHandle {
     generated++;
     pending++;
     options.onMessage?.(message);
-    return publish(message.topic, message.payload)
+    // A publish function that throws instead of rejecting still counts as one failed delivery.
+    return new Promise<void>((resolve) => resolve(publish(message.topic, message.payload)))
       .then(
         () => {
           sent++;

@@ -127,11 +127,6 @@ interface Block {
   kind: 'changeover' | 'maintenance' | 'stop' | 'carryover';
 }
 
-interface ActiveFault {
-  readonly window: FaultWindow;
-  readonly label: FaultLabel;
-}
-
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 const uniform = (r: Random, lo: number, hi: number) => lo + (hi - lo) * r.next();
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -269,7 +264,7 @@ function aggregates(samples: readonly SensorReadings[]): ShiftSensorAggregates {
 }
 
 /** Defect share of a shift: print wear, humid ink drying, faults in progress, and lot-to-lot noise. */
-function defectRate(r: Random, wear: Wear, humidityPct: number, fault: ActiveFault | null): number {
+function defectRate(r: Random, wear: Wear, humidityPct: number, fault: FaultWindow | null): number {
   const faultDefects: Partial<Record<FaultType, number>> = {
     pressure_instability: 0.025,
     bearing_wear: 0.012,
@@ -281,12 +276,12 @@ function defectRate(r: Random, wear: Wear, humidityPct: number, fault: ActiveFau
     0.013 +
     0.028 * wear.print +
     0.001 * Math.max(0, humidityPct - 66) +
-    (fault === null ? 0 : (faultDefects[fault.window.type] ?? 0));
+    (fault === null ? 0 : (faultDefects[fault.type] ?? 0));
   return clamp(base * Math.exp(r.normal(0, 0.22)), 0.002, 0.3);
 }
 
 /** Production speed as a fraction of nameplate: order mix, wear, faults, and operator noise. */
-function speedFactor(r: Random, wear: Wear, month: number, fault: ActiveFault | null): number {
+function speedFactor(r: Random, wear: Wear, month: number, fault: FaultWindow | null): number {
   const slowdown: Partial<Record<FaultType, number>> = {
     overheating: 0.05,
     bearing_wear: 0.03,
@@ -296,7 +291,7 @@ function speedFactor(r: Random, wear: Wear, month: number, fault: ActiveFault | 
     0.942 *
     (MONTH_SPEED[month] as number) *
     (1 - 0.035 * wear.bearing - 0.03 * wear.print) *
-    (1 - (fault === null ? 0 : (slowdown[fault.window.type] ?? 0)));
+    (1 - (fault === null ? 0 : (slowdown[fault.type] ?? 0)));
   return clamp(base * (1 + r.normal(0, 0.022)), 0.55, 0.995);
 }
 
@@ -334,7 +329,8 @@ function generateMachine(
     serviceDueAt: uniform(r, 0.45, 0.85),
     volumeSinceMaintenance: uniform(r, 0, 30_000),
   };
-  let fault: ActiveFault | null = null;
+  /** The fault in progress (one at a time): it ends with its repair. */
+  let fault: FaultWindow | null = null;
   /** Faults whose windows can still touch the coming shifts (the motor model keeps their memory). */
   let recent: FaultWindow[] = [];
   /** Minutes of a repair that ran past the end of the previous shift. */
@@ -380,11 +376,8 @@ function generateMachine(
           start: start + offset * MINUTE_MS,
           end: start + (offset + minutes) * MINUTE_MS,
         };
-        fault = {
-          window,
-          label: makeLabel(machineId, type, window.sensor, window.start, window.end, 'history'),
-        };
-        labels.push(fault.label);
+        fault = window;
+        labels.push(makeLabel(machineId, type, window.sensor, window.start, window.end, 'history'));
         recent.push(window);
         break;
       }
@@ -394,11 +387,11 @@ function generateMachine(
     const speed = speedFactor(r, wear, month, fault);
 
     // Maintenance: the repair of a fault ending in this shift first, else a due service, else preventive.
-    const repairing = fault !== null && fault.window.end < end ? fault : null;
+    const repairing = fault !== null && fault.end < end ? fault : null;
     if (repairing !== null) {
       maintenance = {
-        type: repairing.window.type,
-        hours: maintenanceHours(r, repairing.window.type, wear, defects),
+        type: repairing.type,
+        hours: maintenanceHours(r, repairing.type, wear, defects),
       };
     } else if (wear.print >= wear.serviceDueAt) {
       maintenance = {
@@ -412,24 +405,24 @@ function generateMachine(
 
     // Short motor faults run on a running motor: stops are placed around them where possible.
     const avoid =
-      fault !== null && fault.window.type !== 'bearing_wear'
+      fault !== null && fault.type !== 'bearing_wear'
         ? [
             {
-              start: Math.max(0, (fault.window.start - start) / MINUTE_MS),
-              end: Math.min(SHIFT_MINUTES, (fault.window.end - start) / MINUTE_MS),
+              start: Math.max(0, (fault.start - start) / MINUTE_MS),
+              end: Math.min(SHIFT_MINUTES, (fault.end - start) / MINUTE_MS),
             },
           ]
         : [];
 
     if (repairing !== null && maintenance !== null) {
       // The repair starts when the fault is found, at the end of its window; what does not fit spills over.
-      const at = Math.ceil((repairing.window.end - start) / MINUTE_MS);
+      const at = Math.ceil((repairing.end - start) / MINUTE_MS);
       const inShift = Math.min(maintenanceMinutes, SHIFT_MINUTES - at);
       blocks.push({ start: at, end: at + inShift, kind: 'maintenance' });
       if (maintenanceMinutes > inShift)
-        carryover = { minutes: maintenanceMinutes - inShift, type: repairing.window.type };
+        carryover = { minutes: maintenanceMinutes - inShift, type: repairing.type };
       status = 'Downtime';
-      reason = `Breakdown: ${repairing.window.type}`;
+      reason = `Breakdown: ${repairing.type}`;
     }
 
     const stopChance = STOP_PROBABILITY * (MONTH_STOPS[month] as number);

@@ -31,7 +31,7 @@ import {
   SENSOR_AGGREGATE_COLUMNS,
 } from './history.js';
 import { ImportError } from './import-error.js';
-import { SHIFT_MINUTES, type ShiftNumber } from './time.js';
+import { parseReportFileName, SHIFT_MINUTES, type ShiftNumber } from './time.js';
 
 export const MAPPING_FILE = 'mapping.json';
 const DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD-MM-YYYY'] as const;
@@ -271,6 +271,15 @@ export interface ImportedHistory extends History {
   readonly files: readonly string[];
 }
 
+/** Report files in calendar order ("… Desember 2024" before "… Januari 2025"), other names after, by name. */
+function byReportMonth(a: string, b: string): number {
+  const ma = parseReportFileName(a);
+  const mb = parseReportFileName(b);
+  if (ma !== undefined && mb !== undefined) return ma.year - mb.year || ma.month - mb.month;
+  if (ma !== undefined || mb !== undefined) return ma !== undefined ? -1 : 1;
+  return a.localeCompare(b);
+}
+
 /** Reads every `*.csv` file of `dir` (and `labels.jsonl` if present) into one history. */
 export async function importHistoryFolder(
   dir: string,
@@ -278,7 +287,7 @@ export async function importHistoryFolder(
 ): Promise<ImportedHistory> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => n.toLowerCase().endsWith('.csv')).sort();
+    names = (await readdir(dir)).filter((n) => n.toLowerCase().endsWith('.csv')).sort(byReportMonth);
   } catch (error) {
     throw new ImportError(dir, undefined, `cannot be read (${(error as Error).message})`);
   }

@@ -45,6 +45,7 @@ export {
   type SensorRecording,
 } from './import-jsonl.js';
 export { createJsonlSink, type JsonlSink } from './jsonl-sink.js';
+export { describeHistory, type LoadedHistory, loadHistory } from './load-history.js';
 export {
   createMqttPublisher,
   DEFAULT_BROKER,

@@ -52,7 +52,7 @@ export function machineStats(rows: readonly HistoryRow[], machineId: string): Ma
   };
 }
 
-export const RULE = '='.repeat(70);
+const RULE = '='.repeat(70);
 
 /** A "PHASE n: TITLE" banner as the original printed it. */
 export function phaseBanner(n: number, title: string): string {

@@ -15,7 +15,7 @@ import { MINUTE_MS, SHIFT_MINUTES } from './time.js';
 
 const SHIFT_MS = SHIFT_MINUTES * MINUTE_MS;
 /** Speed assumed for a shift whose report has no performance rate. */
-const TYPICAL_SPEED = 0.92;
+export const TYPICAL_SPEED = 0.92;
 
 /** Minutes and pieces accumulated over a stretch of history. */
 export interface Accumulated {

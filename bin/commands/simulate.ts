@@ -6,7 +6,12 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { ProductionPayload } from '../../simulator/device.js';
-import { FAULT_TYPES, type FaultLabel, parseFaultSpec } from '../../simulator/faults.js';
+import {
+  FAULT_TYPES,
+  type FaultLabel,
+  formatFaultInjection,
+  parseFaultSpec,
+} from '../../simulator/faults.js';
 import { type FleetHandle, type FleetStats, startFleet } from '../../simulator/fleet.js';
 import { DEFAULT_HISTORY, generateHistory } from '../../simulator/generator.js';
 import type { History } from '../../simulator/history.js';
@@ -141,7 +146,7 @@ async function simulate(options: Options): Promise<void> {
   }
   if (options.broker !== undefined && options.endpoint !== undefined)
     throw new Error('give --broker or --endpoint, not both');
-  if (options.faults !== undefined) parseFaultSpec(options.faults);
+  const faults = options.faults === undefined ? [] : parseFaultSpec(options.faults);
   const historyStart =
     options.historyStart === undefined
       ? undefined
@@ -239,6 +244,9 @@ async function simulate(options: Options): Promise<void> {
       `${options.duration === undefined ? ', until Ctrl-C' : `, for ${formatDuration(options.duration)}`}\n`,
   );
   const pendingLabelWrites: Promise<void>[] = [];
+  if (faults.length > 0) {
+    process.stdout.write(`[INFO] Faults: ${faults.map(formatFaultInjection).join(', ')}\n`);
+  }
   process.stdout.write(
     options.dryRun ? '[DRY-RUN] Writing messages...\n' : '[MQTT] Publishing sensor data...\n',
   );
@@ -248,7 +256,7 @@ async function simulate(options: Options): Promise<void> {
     intervalMs: options.interval,
     speed: options.speed,
     seed: options.seed,
-    ...(options.faults === undefined ? {} : { faults: options.faults }),
+    faults,
     historyTime: options.historyTime === true,
     ...(historyStart === undefined ? {} : { historyStart }),
     ...(options.duration === undefined ? {} : { durationMs: options.duration }),

@@ -28,8 +28,8 @@ describe('CSV report importer', () => {
   it("reads a plant's reports through its mapping file: headers, ';', decimal comma, DD/MM/YYYY, quotes", async () => {
     const { rows, labels, files } = await importHistoryFolder(join(FIXTURES, 'plant-reports'));
     expect(files.map((f) => f.split('/').at(-1))).toEqual([
-      'Laporan Flexo Februari 2025.csv',
       'Laporan Flexo Januari 2025.csv',
+      'Laporan Flexo Februari 2025.csv',
     ]);
     expect(labels).toEqual([]);
     expect(rows).toHaveLength(9);
