@@ -93,6 +93,9 @@ export function createMqttPublisher(
   }
   const url =
     target.endpoint !== undefined ? `mqtts://${target.endpoint}:8883` : (target.url ?? DEFAULT_BROKER);
+  if (!/^(mqtts?|tcp|ssl|wss?):\/\/[^/]+/.test(url)) {
+    throw new Error(`"${url}" is not a broker URL (e.g. mqtt://127.0.0.1:1883 or mqtts://host:8883)`);
+  }
   const maxQueue = target.maxQueuePerDevice ?? 20_000;
   const minDelay = target.reconnectMinMs ?? 500;
   const maxDelay = target.reconnectMaxMs ?? 30_000;
@@ -109,8 +112,10 @@ export function createMqttPublisher(
   const devices = new Map<string, Device>();
   const waiters = new Set<() => void>();
 
-  for (const machineId of machineIds) {
-    const options: IClientOptions = {
+  // Every device's options first: a missing certificate fails before any connection is opened.
+  const deviceOptions = machineIds.map((machineId): [string, IClientOptions] => [
+    machineId,
+    {
       clientId: target.clientId?.(machineId) ?? machineId,
       clean: true,
       protocolVersion: 4,
@@ -122,7 +127,9 @@ export function createMqttPublisher(
       cert: readPem(target.cert, machineId),
       key: readPem(target.key, machineId),
       ca: readPem(target.ca, machineId),
-    };
+    },
+  ]);
+  for (const [machineId, options] of deviceOptions) {
     const client = mqtt.connect(url, options);
     const device: Device = { client, queued: 0, everConnected: false, attempts: 0, timer: undefined };
     devices.set(machineId, device);

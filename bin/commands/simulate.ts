@@ -250,33 +250,41 @@ async function simulate(options: Options): Promise<void> {
   process.stdout.write(
     options.dryRun ? '[DRY-RUN] Writing messages...\n' : '[MQTT] Publishing sensor data...\n',
   );
-  fleet = startFleet({
-    history,
-    ...(options.machines === undefined ? {} : { machines: options.machines }),
-    intervalMs: options.interval,
-    speed: options.speed,
-    seed: options.seed,
-    faults,
-    historyTime: options.historyTime === true,
-    ...(historyStart === undefined ? {} : { historyStart }),
-    ...(options.duration === undefined ? {} : { durationMs: options.duration }),
-    clock: options.dryRun ? 'virtual' : 'real',
-    publish: (sink ?? (mqtt as MqttPublisher)).publish,
-    onLabel: (label: FaultLabel) => {
-      progress.note(
-        `[FAULT] ${label.machine_id}: ${label.fault} on ${label.sensor} (${label.category}) ${label.start} → ${label.end}`,
-      );
-      if (labelsPath !== undefined)
-        pendingLabelWrites.push(appendFile(labelsPath, `${JSON.stringify(label)}\n`));
-    },
-    onMessage: (m) => {
-      if (m.kind !== 'production' || m.message.machine_id !== machineList[0] || options.quiet) return;
-      const now = Date.now();
-      if (now - lastData < DATA_EVERY_MS) return;
-      lastData = now;
-      progress.note(dataLine(m.message));
-    },
-  });
+  try {
+    fleet = startFleet({
+      history,
+      ...(options.machines === undefined ? {} : { machines: options.machines }),
+      intervalMs: options.interval,
+      speed: options.speed,
+      seed: options.seed,
+      faults,
+      historyTime: options.historyTime === true,
+      ...(historyStart === undefined ? {} : { historyStart }),
+      ...(options.duration === undefined ? {} : { durationMs: options.duration }),
+      clock: options.dryRun ? 'virtual' : 'real',
+      publish: (sink ?? (mqtt as MqttPublisher)).publish,
+      onLabel: (label: FaultLabel) => {
+        progress.note(
+          `[FAULT] ${label.machine_id}: ${label.fault} on ${label.sensor} (${label.category}) ${label.start} → ${label.end}`,
+        );
+        if (labelsPath !== undefined)
+          pendingLabelWrites.push(appendFile(labelsPath, `${JSON.stringify(label)}\n`));
+      },
+      onMessage: (m) => {
+        if (m.kind !== 'production' || m.message.machine_id !== machineList[0] || options.quiet) return;
+        const now = Date.now();
+        if (now - lastData < DATA_EVERY_MS) return;
+        lastData = now;
+        progress.note(dataLine(m.message));
+      },
+    });
+    progress.begin();
+  } catch (error) {
+    // Nothing was published: let go of the connections so the process can end.
+    await mqtt?.close(true);
+    await sink?.close();
+    throw error;
+  }
 
   let interrupted = 0;
   const onSignal = () => {
@@ -306,6 +314,9 @@ function machinesOf(history: History | SensorRecording, wanted: number | undefin
   const all =
     'records' in history ? history.records.map((r) => r.machine_id) : history.rows.map((r) => r.mesin);
   const unique = [...new Set(all)];
+  if (wanted !== undefined && wanted > unique.length) {
+    throw new Error(`the history holds ${unique.length} machine(s); --machines ${wanted} asks for more`);
+  }
   return wanted === undefined ? unique : unique.slice(0, wanted);
 }
 
@@ -348,12 +359,16 @@ function createProgress(
     );
     shown = true;
   };
-  const timer = tty ? setInterval(render, PROGRESS_EVERY_MS) : undefined;
+  let timer: NodeJS.Timeout | undefined;
   return {
+    /** Starts redrawing the progress line (on a TTY). */
+    begin() {
+      if (tty) timer ??= setInterval(render, PROGRESS_EVERY_MS);
+    },
     note(line: string) {
       if (shown) process.stderr.write('\r\x1b[K');
       process.stdout.write(`${line}\n`);
-      if (tty) render();
+      if (timer !== undefined) render();
     },
     stop() {
       clearInterval(timer);

@@ -19,6 +19,8 @@ interface Broker {
   readonly port: number;
   /** Every PUBLISH a client sent, as the broker received it. */
   readonly received: { topic: string; payload: string }[];
+  /** Ids of the clients that connected. */
+  readonly clientIds: Set<string>;
   close(): Promise<void>;
 }
 
@@ -38,12 +40,15 @@ async function startBroker(
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
   });
+  const clientIds = new Set<string>();
+  broker.on('client', (client) => clientIds.add(client.id));
   broker.on('publish', (packet, client) => {
     if (client !== null) received.push({ topic: packet.topic, payload: packet.payload.toString() });
   });
   return {
     port: (server.address() as AddressInfo).port,
     received,
+    clientIds,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -73,8 +78,7 @@ describe('MQTT publisher', () => {
     subscriber.on('message', (topic, payload) => got.push({ topic, payload: payload.toString() }));
     await subscriber.subscribeAsync('flexotwin/#', { qos: 1 });
 
-    const clientIds = new Set<string>();
-    const clients = new Set<string>();
+    const machines = new Set<string>();
     const fleet = startFleet({
       history,
       machines: 3,
@@ -84,7 +88,6 @@ describe('MQTT publisher', () => {
       mqtt: { url: `mqtt://127.0.0.1:${broker.port}` },
     });
     const stats = await fleet.done;
-    for (const { payload } of broker.received) clients.add(keyOf(payload).split('#')[0] as string);
     await expect.poll(() => got.length, { timeout: 5000 }).toBe(stats.generated);
 
     expect(stats.generated).toBeGreaterThanOrEqual(3 * 2 * 25);
@@ -97,12 +100,13 @@ describe('MQTT publisher', () => {
         topicMachineId: m.topic.split('/')[1],
       });
       expect(check, m.payload).toMatchObject({ ok: true });
-      clientIds.add(m.topic.split('/')[1] as string);
+      machines.add(m.topic.split('/')[1] as string);
     }
-    expect([...clientIds].sort()).toEqual(['C_FL104', 'C_FL105', 'C_FL106']);
-    expect([...clients].sort()).toEqual(['C_FL104', 'C_FL105', 'C_FL106']);
+    expect([...machines].sort()).toEqual(['C_FL104', 'C_FL105', 'C_FL106']);
+    // One connection per device, its client id the thing name (plus the observer).
+    expect([...broker.clientIds].sort()).toEqual(['C_FL104', 'C_FL105', 'C_FL106', 'observer']);
     // seq strictly increases per device, across telemetry and production.
-    for (const id of clientIds) {
+    for (const id of machines) {
       const seqs = got
         .filter((m) => m.topic.includes(`/${id}/`))
         .map((m) => (JSON.parse(m.payload) as { seq: number }).seq);
