@@ -37,10 +37,16 @@ async function startMosquitto(config: string): Promise<ChildProcess> {
     log += chunk.toString();
   });
   await new Promise<void>((resolve, reject) => {
+    const started = Date.now();
     const timer = setInterval(() => {
       if (log.includes('running')) {
         clearInterval(timer);
         resolve();
+      } else if (Date.now() - started > 5000) {
+        // Never leave a broker behind that the test could not use.
+        clearInterval(timer);
+        child.kill('SIGKILL');
+        reject(new Error(`mosquitto did not start within 5 s: ${log}`));
       }
     }, 20);
     child.once('exit', (code) => {
