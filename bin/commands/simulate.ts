@@ -5,6 +5,7 @@
  */
 import { appendFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { publishTopic } from '../../lambdas/core/ingest-rules.js';
 import type { ProductionPayload } from '../../simulator/device.js';
 import {
   FAULT_TYPES,
@@ -44,6 +45,7 @@ interface Options {
   out?: string;
   labels?: string;
   quiet?: boolean;
+  basicIngest?: boolean;
 }
 
 const CONNECT_WAIT_MS = 10_000;
@@ -126,6 +128,10 @@ export function register(program: Command): void {
       'write the ground-truth labels of the faults (JSON lines; dry run default: <out>.labels.jsonl)',
     )
     .option('--quiet', 'no [DATA] lines, no progress line')
+    .option(
+      '--basic-ingest',
+      "publish to the ingest rules' Basic Ingest topics ($aws/rules/<rule>/…), for stacks deployed with -c basicIngest=true",
+    )
     .addHelpText('after', FAULT_HELP)
     .action(async (options: Options) => {
       try {
@@ -262,7 +268,8 @@ async function simulate(options: Options): Promise<void> {
       ...(historyStart === undefined ? {} : { historyStart }),
       ...(options.duration === undefined ? {} : { durationMs: options.duration }),
       clock: options.dryRun ? 'virtual' : 'real',
-      publish: (sink ?? (mqtt as MqttPublisher)).publish,
+      publish: (topic, payload) =>
+        (sink ?? (mqtt as MqttPublisher)).publish(publishTopic(topic, options.basicIngest === true), payload),
       onLabel: (label: FaultLabel) => {
         progress.note(
           `[FAULT] ${label.machine_id}: ${label.fault} on ${label.sensor} (${label.category}) ${label.start} → ${label.end}`,

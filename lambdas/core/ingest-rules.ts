@@ -92,6 +92,16 @@ export function basicIngestTopic(rule: IngestRule, topic: string): string {
   return `$aws/rules/${rule.name}/${topic}`;
 }
 
+/**
+ * The topic a device publishes `topic` to: the topic itself, or with Basic Ingest the rule's reserved
+ * topic (the rule whose filter matches). Topics no rule handles are returned unchanged.
+ */
+export function publishTopic(topic: string, basicIngest: boolean): string {
+  if (!basicIngest) return topic;
+  const rule = INGEST_RULES.find((r) => topicMatches(r.topicFilter, topic));
+  return rule === undefined ? topic : basicIngestTopic(rule, topic);
+}
+
 /** MQTT topic-filter matching (`+` one level, `#` the rest). */
 export function topicMatches(filter: string, topic: string): boolean {
   const f = filter.split('/');

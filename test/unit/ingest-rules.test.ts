@@ -10,6 +10,7 @@ import {
   HEALTH_SHADOW,
   INGEST_RULES,
   type IngestRule,
+  publishTopic,
   ruleSql,
   topicMatches,
   topics,
@@ -149,5 +150,18 @@ describe('basicIngestTopic', () => {
     expect(basicIngestTopic(rule('telemetry'), topics.telemetry('C_FL104'))).toBe(
       '$aws/rules/flexotwin_telemetry/flexotwin/C_FL104/telemetry',
     );
+  });
+});
+
+describe('publishTopic', () => {
+  it("maps data topics to their rule's Basic Ingest topic only when asked", () => {
+    expect(publishTopic('flexotwin/C_FL104/telemetry', false)).toBe('flexotwin/C_FL104/telemetry');
+    expect(publishTopic('flexotwin/C_FL104/telemetry', true)).toBe(
+      '$aws/rules/flexotwin_telemetry/flexotwin/C_FL104/telemetry',
+    );
+    expect(publishTopic('flexotwin/C_FL104/production', true)).toBe(
+      '$aws/rules/flexotwin_production/flexotwin/C_FL104/production',
+    );
+    expect(publishTopic('flexotwin/C_FL104/anomalies', true)).toBe('flexotwin/C_FL104/anomalies');
   });
 });
