@@ -274,6 +274,7 @@ describe('processor: detection across batches', () => {
       first_seen: new Date(T0 + 2000).toISOString(),
     });
     expect(metricSum(b2.metrics, 'Anomalies', { category: 'thermal', severity: 'warning' })).toBe(1);
+    expect(metricSum(b2.metrics, 'AnomaliesByMachine', { machine_id: 'C_FL104' })).toBe(1);
     const shadow = publisher.shadows.get('C_FL104') as Record<string, unknown>;
     expect(shadow.active_alarms).toEqual([
       { alarm_id: alarmId, sensor: 'temperature_coil', category: 'thermal', severity: 'warning' },
@@ -287,6 +288,22 @@ describe('processor: detection across batches', () => {
       cleared_at: new Date(T0 + 8000).toISOString(),
     });
     expect((publisher.shadows.get('C_FL104') as Record<string, unknown>).active_alarms).toEqual([]);
+  });
+
+  it('reports the health index of every machine a batch commits, the components only when health changed', async () => {
+    const { run } = await setup();
+    const first = await run([reading('h1', 1), reading('h2', 2)]);
+    const health = first.metrics.find(
+      (m) => m.name === 'HealthIndex' && m.dimensions.machine_id === 'C_FL104',
+    );
+    expect(health?.value).toBeGreaterThan(0);
+
+    // Normal readings, no production, no alarm: the health is unchanged, and still reported.
+    const second = await run([reading('h3', 3), reading('h4', 4)]);
+    expect(
+      second.metrics.filter((m) => m.name === 'HealthIndex' && m.dimensions.machine_id === 'C_FL104'),
+    ).toEqual([health]);
+    expect(second.metrics.filter((m) => m.name === 'ComponentHealthIndex')).toEqual([]);
   });
 
   it('leaves identical stored state when the same batch is processed twice', async () => {
@@ -310,6 +327,7 @@ describe('processor: detection across batches', () => {
     expect(await snapshot(aws)).toEqual(before);
     expect(publisher.alarms).toHaveLength(published);
     expect(metricSum(second.metrics, 'Anomalies')).toBe(0);
+    expect(metricSum(second.metrics, 'AnomaliesByMachine')).toBe(0);
     expect(metricSum(second.metrics, 'Messages')).toBe(0);
     expect(second.metrics.find((m) => m.name === 'ProcessingLatency')).toBeUndefined();
     expect(metricSum(second.metrics, 'HealthIndex')).toBe(0);

@@ -389,11 +389,15 @@ function emitMetrics(
   // Counted once: a machine's events count only when its state (the watermark) was committed.
   const anomalies = new Map<string, number>();
   for (const r of results) {
+    let raised = 0;
     for (const e of r.events) {
       if (e.type !== 'raised' && e.type !== 'escalated') continue;
       const key = `${e.alarm.category}|${e.alarm.severity}`;
       anomalies.set(key, (anomalies.get(key) ?? 0) + 1);
+      raised++;
     }
+    // The same count per machine, for the dashboard's "anomalies by machine".
+    if (raised > 0) single('AnomaliesByMachine', MetricUnit.Count, raised, { machine_id: r.machineId });
   }
   for (const [key, n] of anomalies) {
     const [category = '', severity = ''] = key.split('|');
@@ -410,8 +414,11 @@ function emitMetrics(
       );
     }
     const health = r.state?.health;
-    if (!r.healthChanged || health == null) continue;
+    if (health == null) continue;
+    // Every committed batch reports its machine's health, changed or not: the "health critical" alarm
+    // needs a steady signal while the machine reports (silence is the ingest-stalled alarm's concern).
     single('HealthIndex', MetricUnit.NoUnit, health.health_index, { machine_id: r.machineId });
+    if (!r.healthChanged) continue;
     for (const c of health.components) {
       single('ComponentHealthIndex', MetricUnit.NoUnit, c.health_index, {
         machine_id: r.machineId,
