@@ -434,6 +434,65 @@ describe('API over a running fleet', () => {
     expect(await f.call('/api/machines/GHOST/oee')).toMatchObject({ status: 404 });
   });
 
+  it('GET /api/machines/{id}/oee/trend samples the running shift figures across the window', async () => {
+    const shift = await f.call('/api/machines/C_FL104/oee/trend');
+    expect(shift.status).toBe(200);
+    expect(shift.body).toEqual({
+      machine_id: 'C_FL104',
+      window: 'shift',
+      from: '2025-10-23T06:00:00.000Z',
+      to: new Date(NOW).toISOString(),
+      // 4 h 40 min over at most 240 points, in whole minutes.
+      interval_ms: 2 * 60_000,
+      count: 1,
+      points: [
+        {
+          ts: new Date(T0 + 5000).toISOString(),
+          shift_start: '2025-10-23T06:00:00.000Z',
+          availability: 20,
+          performance: 50,
+          quality: 90,
+          oee: 9,
+        },
+      ],
+    });
+    const week = await f.call({ path: '/api/machines/M2/oee/trend', query: { window: '7d' } });
+    expect(week.body).toMatchObject({ window: '7d', interval_ms: 42 * 60_000, count: 1 });
+    expect(week.body.points[0]).toMatchObject({ availability: 85.4, quality: 96 });
+    expect(await f.call('/api/machines/GHOST/oee/trend')).toMatchObject({ status: 404 });
+    expect(await f.call({ path: '/api/machines/M2/oee/trend', query: { window: '1y' } })).toMatchObject({
+      status: 400,
+    });
+  });
+
+  it('GET /api/machines/{id}/rules answers the thresholds the processor applies to the machine', async () => {
+    const { status, body } = await f.call('/api/machines/C_FL104/rules');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      machine_id: 'C_FL104',
+      machine_type: 'Flexo 104',
+      vibration_class: 'group2_rigid',
+      debounce_readings: 3,
+    });
+    const byId = new Map(body.rules.map((r: { id: string }) => [r.id, r]));
+    expect(byId.get('coil_temp_high')).toMatchObject({ kind: 'above', warning: 100, critical: 120 });
+    expect(byId.get('vibration_high')).toMatchObject({ warning: 2.8, critical: 4.5 });
+    expect(byId.get('voltage_deviation')).toMatchObject({ warning: [380, 420], critical: [360, 440] });
+    expect(byId.get('current_low_running')).toMatchObject({ kind: 'below', while_status: 'Running' });
+
+    // A profile override reaches the rules, as it reaches the processor.
+    const overridden = await fixture({
+      machineProfile: (id) =>
+        machineProfile({ MACHINE_PROFILES: { C_FL104: { coil_temp_warning_c: 95 } } }, id),
+    });
+    await feed(overridden.aws, [reading(1)]);
+    const custom = await overridden.call('/api/machines/C_FL104/rules');
+    expect(custom.body.rules.find((r: { id: string }) => r.id === 'coil_temp_high')).toMatchObject({
+      warning: 95,
+    });
+    expect(await f.call('/api/machines/GHOST/rules')).toMatchObject({ status: 404 });
+  });
+
   it('GET /api/anomalies filters by machine, state and time and pages with a cursor', async () => {
     const all = await f.call('/api/anomalies');
     expect(all.status).toBe(200);
@@ -512,6 +571,8 @@ describe('API over a running fleet', () => {
       '/api/health/{component_name}',
       '/api/machines',
       '/api/machines/{machine_id}/oee',
+      '/api/machines/{machine_id}/oee/trend',
+      '/api/machines/{machine_id}/rules',
       '/api/machines/{machine_id}/telemetry',
       '/api/openapi.json',
       '/api/predict',
@@ -536,7 +597,7 @@ describe('API over a running fleet', () => {
       method: 'GET',
       description: expect.any(String),
     });
-    expect(docs.body.endpoints).toHaveLength(13);
+    expect(docs.body.endpoints).toHaveLength(15);
   });
 
   it('answers unknown routes 404, wrong methods 405 with Allow, and tolerates a trailing slash', async () => {

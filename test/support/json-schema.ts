@@ -76,9 +76,18 @@ export class SchemaValidator {
               errors.push(...this.validate(arg as Schema, name, `${path}{${name}}`));
           break;
         case 'items':
+          // Applies to the elements after the tuple's prefixItems (draft 2020-12).
           if (Array.isArray(value)) {
-            value.forEach((v, i) => {
-              errors.push(...this.validate(arg as Schema, v, `${path}[${i}]`));
+            const after = Array.isArray(schema.prefixItems) ? schema.prefixItems.length : 0;
+            value.slice(after).forEach((v, i) => {
+              errors.push(...this.validate(arg as Schema, v, `${path}[${after + i}]`));
+            });
+          }
+          break;
+        case 'prefixItems':
+          if (Array.isArray(value)) {
+            (arg as Schema[]).forEach((sub, i) => {
+              if (i < value.length) errors.push(...this.validate(sub, value[i], `${path}[${i}]`));
             });
           }
           break;

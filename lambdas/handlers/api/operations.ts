@@ -7,10 +7,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { z } from 'zod';
 import type { Probe } from '../../adapters/probes.js';
 import type { Alarm } from '../../core/anomaly/alarm.js';
+import { defaultRules } from '../../core/anomaly/rules.js';
 import { type Component, dynamicRpn, RPN_MAX } from '../../core/fmea.js';
 import { componentHealth, round1 } from '../../core/health.js';
 import type { MachineState } from '../../core/machine.js';
-import { computeWindowOee, type Oee, SHIFT_MS, shiftStart } from '../../core/oee.js';
+import { computeShiftOee, computeWindowOee, type Oee, SHIFT_MS, shiftStart } from '../../core/oee.js';
 import type { AnomalyStore, ComponentStore, MachineStateStore, TimeSeriesStore } from '../../core/ports.js';
 import type { MachineProfile } from '../../core/profiles.js';
 import type { ComponentCatalog } from '../../shared/component-catalog.js';
@@ -76,6 +77,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Longest telemetry range one request may cover, and most buckets one aggregate may return. */
 export const MAX_TELEMETRY_RANGE_MS = 31 * DAY_MS;
 export const MAX_BUCKETS = 10_000;
+/** Most points of an OEE trend; the interval is the window over this, in whole minutes. */
+export const OEE_TREND_POINTS = 240;
 
 export function createOperations(s: ApiServices): Operations {
   /** A machine's state; a machine the caller names must exist, the default one may not have reported yet. */
@@ -326,6 +329,55 @@ export function createOperations(s: ApiServices): Operations {
         total_produksi: oee?.total_produksi ?? 0,
         produk_cacat: oee?.produk_cacat ?? 0,
         shifts: oee?.shifts ?? 0,
+      });
+    },
+
+    async getOeeTrend({ params, query, now }) {
+      const machineId = params.machine_id as string;
+      await machineFor(machineId);
+      const { profile, shiftOffsetHours } = s.machineProfile(machineId);
+      const to = now;
+      const from =
+        query.window === 'shift'
+          ? shiftStart(now, shiftOffsetHours)
+          : now - (query.window === '24h' ? DAY_MS : 7 * DAY_MS);
+      const intervalMs = Math.max(1, Math.ceil((to - from) / OEE_TREND_POINTS / 60_000)) * 60_000;
+      const snapshots = await s.timeSeries.queryProduction({ machine_id: machineId, from, to });
+      // A snapshot holds its shift so far, so the latest one of each interval is the figure at its end.
+      const latest = new Map<number, (typeof snapshots)[number]>();
+      for (const snapshot of snapshots) {
+        const bucket = Math.floor((snapshot.ts - from) / intervalMs);
+        const current = latest.get(bucket);
+        if (current === undefined || snapshot.ts > current.ts) latest.set(bucket, snapshot);
+      }
+      const points = [...latest.values()]
+        .sort((a, b) => a.ts - b.ts)
+        .map((snapshot) => ({
+          ts: iso(snapshot.ts),
+          shift_start: iso(shiftStart(snapshot.ts, shiftOffsetHours)),
+          ...oeeFigures(computeShiftOee(snapshot, profile.ideal_rate_ppm)),
+        }));
+      return ok({
+        machine_id: machineId,
+        window: query.window,
+        from: iso(from),
+        to: iso(to),
+        interval_ms: intervalMs,
+        count: points.length,
+        points,
+      });
+    },
+
+    async getMachineRules({ params }) {
+      const machineId = params.machine_id as string;
+      await machineFor(machineId);
+      const { profile } = s.machineProfile(machineId);
+      return ok({
+        machine_id: machineId,
+        machine_type: profile.machine_type,
+        vibration_class: profile.vibration_class,
+        debounce_readings: profile.debounce_readings,
+        rules: defaultRules(profile),
       });
     },
 

@@ -18,9 +18,11 @@ import {
   invalidInputSchema,
   machineListSchema,
   machineQuerySchema,
+  machineRulesSchema,
   modelNotAvailableSchema,
   oeeQuerySchema,
   oeeSchema,
+  oeeTrendSchema,
   openApiSchema,
   predictionSchema,
   predictRequestSchema,
@@ -155,6 +157,30 @@ export const ROUTES = [
     query: oeeQuerySchema,
     responses: {
       200: { description: 'Availability, performance, quality and OEE (percent)', schema: oeeSchema },
+      404: error('No such machine'),
+    },
+  },
+  {
+    operationId: 'getOeeTrend',
+    method: 'GET',
+    path: '/api/machines/{machine_id}/oee/trend',
+    summary: 'OEE of a machine over time: the running shift figures, sampled across the window',
+    query: oeeQuerySchema,
+    responses: {
+      200: {
+        description: 'Availability, performance, quality and OEE per point (percent)',
+        schema: oeeTrendSchema,
+      },
+      404: error('No such machine'),
+    },
+  },
+  {
+    operationId: 'getMachineRules',
+    method: 'GET',
+    path: '/api/machines/{machine_id}/rules',
+    summary: 'The anomaly rules and thresholds in force for a machine (from its profile)',
+    responses: {
+      200: { description: 'The rules the processor applies to this machine', schema: machineRulesSchema },
       404: error('No such machine'),
     },
   },

@@ -6,10 +6,11 @@
  */
 import { z } from 'zod';
 import { ALARM_STATES, type Alarm } from '../../core/anomaly/alarm.js';
-import { ANOMALY_CATEGORIES, SEVERITIES } from '../../core/anomaly/rules.js';
+import { ANOMALY_CATEGORIES, type RuleSpec, SEVERITIES } from '../../core/anomaly/rules.js';
 import { componentSchema, ratingSchema, recommendationsSchema } from '../../core/fmea.js';
 import { type ComponentHealth, HEALTH_STATUSES } from '../../core/health.js';
 import { MACHINE_ID_PATTERN, MACHINE_STATUSES, timestampSchema } from '../../core/messages.js';
+import { VIBRATION_CLASSES } from '../../core/profiles.js';
 import { SENSOR_NAMES } from '../../core/sensors.js';
 
 /** Mutual assignability of a schema's output and a core type, checked by the compiler. */
@@ -275,6 +276,85 @@ export const oeeSchema = oeeFiguresSchema
     shifts: z.int().min(0),
   })
   .meta({ id: 'Oee' });
+
+export const oeeTrendSchema = z
+  .strictObject({
+    machine_id: z.string(),
+    window: z.enum(OEE_WINDOWS),
+    from: iso,
+    to: iso,
+    interval_ms: z.int().positive().describe('one point per interval: the latest production snapshot in it'),
+    count: z.int().min(0),
+    points: z.array(
+      oeeFiguresSchema.extend({
+        ts: iso,
+        shift_start: iso.describe('the figures are those of this shift so far'),
+      }),
+    ),
+  })
+  .meta({ id: 'OeeTrend' });
+
+// ------------------------------------------------------------------------------------------------ rules
+
+const ruleBase = {
+  id: z.string(),
+  category: z.enum(ANOMALY_CATEGORIES),
+  sensor: z.enum(SENSOR_NAMES),
+  component: z.string(),
+  basis: z.string().describe('the standard or physics behind the numbers'),
+  debounce: z.int().positive().optional(),
+  while_status: z.enum(MACHINE_STATUSES).optional(),
+};
+const band = z.tuple([z.number(), z.number()]).readonly();
+
+export const ruleSchema = mirrors<RuleSpec>()(
+  z
+    .discriminatedUnion('kind', [
+      z.strictObject({
+        ...ruleBase,
+        kind: z.enum(['above', 'below']),
+        warning: z.number().optional(),
+        critical: z.number().optional(),
+        inclusive: z.boolean(),
+        hysteresis: z.number(),
+      }),
+      z.strictObject({
+        ...ruleBase,
+        kind: z.literal('outside'),
+        warning: band.optional(),
+        critical: band.optional(),
+        hysteresis: z.number(),
+      }),
+      z.strictObject({
+        ...ruleBase,
+        kind: z.literal('rate_of_rise'),
+        warning: z.number().describe('per minute'),
+        critical: z.number().optional(),
+        window_ms: z.int().positive(),
+        hysteresis: z.number(),
+      }),
+      z.strictObject({
+        ...ruleBase,
+        kind: z.literal('rolling_std'),
+        warning: z.number(),
+        critical: z.number().optional(),
+        window: z.int().positive(),
+        hysteresis: z.number(),
+      }),
+      z.strictObject({ ...ruleBase, kind: z.enum(['stuck', 'missing']), window: z.int().positive() }),
+    ])
+    .meta({ id: 'Rule' }),
+);
+
+export const machineRulesSchema = z
+  .strictObject({
+    machine_id: z.string(),
+    machine_type: z.string(),
+    vibration_class: z.enum(VIBRATION_CLASSES),
+    debounce_readings: z.int().positive().describe('readings a condition must hold to raise, and to clear'),
+    rules: z.array(ruleSchema),
+  })
+  .meta({ id: 'MachineRules' });
 
 // ------------------------------------------------------------------------------------------------ alarms
 
