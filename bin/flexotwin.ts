@@ -9,6 +9,7 @@ import * as importHistory from './commands/import.js';
 import * as local from './commands/local.js';
 import * as predict from './commands/predict.js';
 import * as provision from './commands/provision.js';
+import * as redrive from './commands/redrive.js';
 import * as simulate from './commands/simulate.js';
 import * as train from './commands/train.js';
 
@@ -18,7 +19,7 @@ const program = new Command('flexotwin')
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
-for (const command of [local, provision, generateHistory, simulate, importHistory, train, predict])
+for (const command of [local, redrive, provision, generateHistory, simulate, importHistory, train, predict])
   command.register(program);
 
 await program.parseAsync(process.argv);
