@@ -4,7 +4,7 @@
  * phases: one per machine (newest first, state as a filter), or, without a machine, one per state in
  * lifecycle order (unacknowledged first: what an operator must look at), newest first within each.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALARM_STATES, type Alarm, type AlarmEvent, type AlarmState } from '../core/anomaly/alarm.js';
 import type { AlarmQuery } from '../core/ports.js';
 

@@ -8,7 +8,7 @@
  *   empty buckets are omitted, and only sensors with at least one reading in a bucket appear in it;
  * - a `sensors` filter keeps only those sensors, and drops raw points that have none of them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type {
   SensorAggregate,
   TelemetryBucket,

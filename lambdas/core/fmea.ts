@@ -3,7 +3,7 @@
  * AIAG-VDA process FMEA, RPN = S × O × D (max 1000). The dynamic RPN raises the effective occurrence
  * with the alarms seen on the component's linked sensors in the last 24 h.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Alarm } from './anomaly/alarm.js';
 import { SENSOR_NAMES, type SensorName } from './sensors.js';
 

@@ -3,7 +3,7 @@
  * schemas are the single definition: the validator (validate.ts) runs them, and the API's OpenAPI
  * document is generated from the same objects.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SENSOR_NAMES, SENSORS, type SensorName } from './sensors.js';
 
 /** IoT Core thing names: 1–128 of [a-zA-Z0-9:_-]. The machine id is the thing name. */

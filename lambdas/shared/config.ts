@@ -6,7 +6,7 @@
  * This is the only module that reads `process.env` (Powertools and the AWS SDK read their own variables,
  * listed here for the stack's benefit). Everything else receives a parsed `Config`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MACHINE_ID_PATTERN } from '../core/messages.js';
 import { type MachineProfile, resolveProfile, VIBRATION_CLASSES } from '../core/profiles.js';
 import { SENSOR_NAMES } from '../core/sensors.js';

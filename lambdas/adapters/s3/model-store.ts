@@ -3,7 +3,7 @@
  * version. `put` writes the model before the pointer, so a reader never follows a pointer to nothing.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ModelStore, StoredModel } from '../../core/ports.js';
 import { MODEL_VERSION_PATTERN, modelKey, modelPointerKey } from './layout.js';
 

@@ -3,7 +3,7 @@
  * and the zod schemas the routes validate with (zod 4's JSON Schema output is draft 2020-12, which is
  * OpenAPI 3.1's schema dialect). Named schemas (`.meta({ id })`) become components.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_BODY_BYTES } from '../../shared/http.js';
 import { API_PREFIX, pathParams, ROUTES, type RouteSpec } from './routes.js';
 import { errorSchema, machineIdParam } from './schemas.js';

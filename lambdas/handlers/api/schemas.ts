@@ -4,7 +4,7 @@
  * that document. Response shapes of the original routes keep the original field names; core types are
  * mirrored here with a compile-time check that the two agree.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALARM_STATES, type Alarm } from '../../core/anomaly/alarm.js';
 import { ANOMALY_CATEGORIES, type RuleSpec, SEVERITIES } from '../../core/anomaly/rules.js';
 import { componentSchema, ratingSchema, recommendationsSchema } from '../../core/fmea.js';

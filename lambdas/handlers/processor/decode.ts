@@ -3,7 +3,7 @@
  * quarantined message with its reasons. Nothing here throws and nothing is dropped silently.
  */
 import type { SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { IngestEnvelope } from '../../core/ingest-rules.js';
 import {
   MESSAGE_KINDS,
