@@ -45,8 +45,9 @@ export const BUNDLING = {
   sourceMapMode: SourceMapMode.DEFAULT,
   // Line mappings are enough for stack traces; embedding the sources would triple the asset.
   sourcesContent: false,
-  // The SDK v3 clients are bundled, not taken from the runtime: the versions the tests ran against,
-  // tree-shaken to what we import (measured: ~1.1 MB minified per handler vs ~0.6 MB with the SDK external).
+  // The SDK v3 clients are bundled, not taken from the runtime: the exact versions the tests ran against,
+  // tree-shaken, loaded from one file at cold start. Measured: the processor is 0.75 MB minified with
+  // the SDK inside (0.52 MB zipped with its map), 0.22 MB with the SDK left to the runtime.
   bundleAwsSDK: true,
   externalModules: [],
   // The locally installed esbuild, never a Docker build.

@@ -269,7 +269,13 @@ export class Monitoring extends Construct {
               fleetMetric('Messages', { kind: 'production' }, 'Sum', Duration.minutes(1), 'production'),
               fleetMetric('MessagesQuarantined', {}, 'Sum', Duration.minutes(1), 'quarantined'),
               fleetMetric('MessagesDuplicate', {}, 'Sum', Duration.minutes(1), 'duplicates'),
-              fleetMetric('RecordsFailed', {}, 'Sum', Duration.minutes(1), 'failed (retried)'),
+            ],
+            // Retries and repairs: records sent back to the queue, lost optimistic-concurrency races,
+            // shadow updates left to the next batch.
+            right: [
+              fleetMetric('RecordsFailed', {}, 'Sum', Duration.minutes(1), 'records retried'),
+              fleetMetric('ConcurrentUpdates', {}, 'Sum', Duration.minutes(1), 'concurrent updates'),
+              fleetMetric('ShadowUpdatesFailed', {}, 'Sum', Duration.minutes(1), 'shadow updates failed'),
             ],
             width: 12,
           }),
