@@ -19,12 +19,21 @@ export interface SectionResult {
   readonly figures: readonly Figure[];
   /** Set when the section could not run here (e.g. a missing Debian package), with the reason. */
   readonly skipped?: string;
+  /** Machine-readable measurements a later section builds on (the cost model reads the processor's). */
+  readonly data?: unknown;
+}
+
+export interface SectionOptions {
+  readonly quick: boolean;
+  readonly log: (line: string) => void;
+  /** Results of the sections that ran before this one, by section name. */
+  readonly earlier: ReadonlyMap<string, SectionResult>;
 }
 
 export interface Section {
   readonly name: string;
   readonly title: string;
-  run(options: { quick: boolean; log: (line: string) => void }): Promise<SectionResult>;
+  run(options: SectionOptions): Promise<SectionResult>;
 }
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });

@@ -7,9 +7,18 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatSection, type Section, type SectionResult } from './report.js';
 import { coreSection } from './sections/core.js';
+import { costSection } from './sections/cost.js';
 import { mlSection } from './sections/ml.js';
+import { packagingSection } from './sections/packaging.js';
+import { processorSection } from './sections/processor.js';
 
-const SECTIONS: readonly Section[] = [coreSection, mlSection];
+const SECTIONS: readonly Section[] = [
+  coreSection,
+  mlSection,
+  processorSection,
+  packagingSection,
+  costSection,
+];
 
 const { values } = parseArgs({
   options: {
@@ -56,11 +65,15 @@ log(
 );
 
 const results: SectionResult[] = [];
+const earlier = new Map<string, SectionResult>();
 for (const section of selected) {
   log(`\n… ${section.title}`);
-  const result = await section.run({ quick: values.quick, log: (line) => log(`    ${line}`) });
+  const started = performance.now();
+  const result = await section.run({ quick: values.quick, log: (line) => log(`    ${line}`), earlier });
   results.push(result);
+  earlier.set(result.section, result);
   log(formatSection(result));
+  log(`  (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
 
 const misses = results.flatMap((r) =>
