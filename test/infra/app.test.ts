@@ -9,7 +9,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, NagPack } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { configSchema, readConfig } from '../../lib/config.js';
 import { nagResourceName } from '../../lib/nag.js';
 import { CDK_JSON, fullApp, logicalId, testApp } from './synth.js';
@@ -105,7 +105,6 @@ describe('the app under cdk-nag AwsSolutions and CloudFormation validation', () 
     }
     return app;
   };
-  afterAll(() => synthesized.clear());
 
   it.each(Object.keys(MODES))('synthesises with no unacknowledged finding: %s', (mode) => {
     const app = synth(mode);
