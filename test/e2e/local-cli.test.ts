@@ -1,0 +1,112 @@
+/**
+ * `flexotwin local` as a user runs it (`npm start` is `node bin/flexotwin.js local`): the PHASE lines and
+ * the banner, a live health document from the simulated fleet over HTTP, the data directory locked
+ * against a second instance, and a clean exit 0 on SIGINT after the queue is flushed. Bad options end
+ * with a one-line error and exit code 1.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, run, tempDir, until } from './support.js';
+
+let dir: string;
+const children: ChildProcess[] = [];
+beforeAll(async () => {
+  dir = await tempDir('cli');
+});
+afterAll(async () => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await rm(dir, { recursive: true, force: true });
+});
+
+function local(args: string[]) {
+  const child = spawn(process.execPath, ['bin/flexotwin.js', 'local', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const output = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output.stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output.stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output, exited };
+}
+
+async function fails(args: string[]): Promise<{ code: number; stderr: string }> {
+  try {
+    await run(process.execPath, ['bin/flexotwin.js', 'local', ...args], { cwd: ROOT, timeout: 60_000 });
+    return { code: 0, stderr: '' };
+  } catch (error) {
+    const e = error as { code: number; stderr: string };
+    return { code: e.code, stderr: e.stderr };
+  }
+}
+
+describe('flexotwin local', () => {
+  it('starts, serves a live health document, refuses a second instance on its data directory, and exits 0 on SIGINT', async () => {
+    const started = Date.now();
+    const cli = local([
+      ...['--data-dir', dir, '--port', '0', '--mqtt-port', '0'],
+      ...['--machines', '1', '--interval', '250ms', '--batch-window', '500ms', '--no-faults'],
+    ]);
+    const api = await until(
+      () => /^ {2}API +(http:\/\/127\.0\.0\.1:\d+\/api)/m.exec(cli.output.stdout)?.[1],
+      45_000,
+      `the banner (output so far: ${cli.output.stdout.slice(-500)} ${cli.output.stderr})`,
+    );
+    for (const phase of ['PHASE 1: DATA ANALYSIS', 'PHASE 2: STORAGE', 'PHASE 3: SIMULATION LOOP'])
+      expect(cli.output.stdout).toContain(phase);
+    expect(cli.output.stdout).toContain('STATISTIK MESIN C_FL104:');
+    expect(cli.output.stdout).toMatch(/\[MODEL\] No maintenance model .* trained a Random Forest/);
+    expect(cli.output.stdout).toContain(`curl ${api}/health/Main%20Drive%20Motor`);
+
+    const health = await until(
+      async () => {
+        const response = await fetch(`${api}/health/Main%20Drive%20Motor`);
+        const body = (await response.json()) as { metrics?: { availability_rate?: unknown } };
+        return typeof body.metrics?.availability_rate === 'number' ? body : undefined;
+      },
+      30_000,
+      'a health document with live metrics',
+    );
+    expect(health).toMatchObject({ component_name: 'Main Drive Motor', machine_id: 'C_FL104' });
+    expect(Date.now() - started).toBeLessThan(30_000);
+
+    const second = await fails(['--data-dir', dir, '--port', '0', '--mqtt-port', '0', '--no-simulator']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/in use by flexotwin local \(pid \d+/);
+
+    cli.child.kill('SIGINT');
+    const code = await Promise.race([
+      cli.exited,
+      new Promise((resolve) => setTimeout(() => resolve('still running'), 20_000)),
+    ]);
+    expect(code, cli.output.stderr).toBe(0);
+    expect(cli.output.stdout).toMatch(/SIGINT: stopping/);
+    expect(cli.output.stdout).toMatch(
+      /\[SUMMARY\] \d+ message\(s\) processed in this run; 0 left in the queue/,
+    );
+    expect(cli.output.stderr).toBe('');
+  }, 90_000);
+
+  it('refuses a time-series backend that does not run locally, and bad options, with one line and exit code 1', async () => {
+    const [timestream, badPort, badFaults] = await Promise.all([
+      fails(['--data-dir', dir, '--time-series', 'timestream', '--no-simulator']),
+      fails(['--port', 'eighty']),
+      fails(['--data-dir', dir, '--faults', 'C_FL104:melting']),
+    ]);
+    expect(timestream.code).toBe(1);
+    expect(timestream.stderr).toMatch(/DynamoDB \(dynalite\) only/);
+    expect(timestream.stderr).toMatch(/cdk deploy -c timeSeries=timestream/);
+    expect(timestream.stderr).not.toMatch(/\bat .+\.ts:\d+/);
+    expect(badPort.code).toBe(1);
+    expect(badPort.stderr).toMatch(/--port/);
+    expect(badFaults.code).toBe(1);
+    expect(badFaults.stderr).toMatch(/melting/);
+  }, 60_000);
+});
