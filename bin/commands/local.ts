@@ -3,9 +3,11 @@
  * queue, processor, API, S3/DynamoDB emulators and a simulated fleet — with a banner, a live status
  * line and a graceful Ctrl-C. A thin command over local/runtime.ts; docs/LOCAL.md describes it all.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { writeDashboard } from '../../dashboard/build.js';
 import { MACHINE_ID_PATTERN } from '../../lambdas/core/messages.js';
 import { PortInUseError } from '../../local/broker.js';
 import { DataDirInUseError, DEFAULT_DATA_DIR } from '../../local/data-dir.js';
@@ -48,9 +50,6 @@ interface Options {
   cors?: string[];
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
-
-/** The dashboard's place: files dropped in local/dashboard/ are served at / (index.html first). */
-const DASHBOARD_DIR = fileURLToPath(new URL('../../local/dashboard/', import.meta.url));
 
 /** Plain status lines when the output is not a terminal. */
 const PLAIN_STATUS_EVERY_MS = 15_000;
@@ -139,7 +138,10 @@ export function register(program: Command): void {
       `where time series are stored; only "${LOCAL_TIME_SERIES}" runs locally`,
       LOCAL_TIME_SERIES,
     )
-    .option('--dashboard <dir>', 'serve this directory at / (default: local/dashboard/ when it exists)')
+    .option(
+      '--dashboard <dir>',
+      'serve this directory at / instead of the operator dashboard (built from dashboard/ at start)',
+    )
     .option(
       '--cors <origins>',
       'browser origins allowed to call the API, comma-separated (* for any)',
@@ -173,12 +175,12 @@ async function run(options: Options): Promise<number> {
     console.error(`flexotwin local: --log-level ${options.logLevel}: expected DEBUG, INFO, WARN or ERROR`);
     return 1;
   }
-  const dashboard =
-    options.dashboard ?? (existsSync(`${DASHBOARD_DIR}index.html`) ? DASHBOARD_DIR : undefined);
   if (options.dashboard !== undefined && !existsSync(options.dashboard)) {
     console.error(`flexotwin local: --dashboard ${options.dashboard}: no such directory`);
     return 1;
   }
+  const built = options.dashboard === undefined ? await buildOperatorDashboard() : undefined;
+  const dashboard = options.dashboard ?? built?.dir;
 
   let runtime: LocalRuntime;
   try {
@@ -220,8 +222,10 @@ async function run(options: Options): Promise<number> {
     console.error(
       `\nflexotwin local: ${known ? describe(error) : ((error as Error).stack ?? String(error))}`,
     );
+    built?.remove();
     return 1;
   }
+  if (built !== undefined) out.line(built.note);
 
   out.line(
     `\n${formatBanner(runtime, { dashboard: dashboard !== undefined, processUptimeMs: process.uptime() * 1000 })}`,
@@ -249,6 +253,7 @@ async function run(options: Options): Promise<number> {
   });
 
   const summary = await runtime.stop();
+  built?.remove();
   out.stopStatus();
   out.line(
     `[SUMMARY] ${summary.processed} message(s) processed in this run; ${summary.leftInQueue} left in the queue for the next start; ${summary.deadLetters} dead letter(s)`,
@@ -257,4 +262,24 @@ async function run(options: Options): Promise<number> {
   // Everything is closed; should a library still hold the event loop open, do not hang on it.
   setTimeout(() => process.exit(0), 3_000).unref();
   return 0;
+}
+
+/**
+ * The operator dashboard (dashboard/), built for this run into a temporary directory: esbuild takes about
+ * 0.1 s, so nothing built is committed or cached, and what is served always matches the sources.
+ */
+async function buildOperatorDashboard(): Promise<{ dir: string | undefined; note: string; remove(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'flexotwin-dashboard-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const build = await writeDashboard(dir);
+    return { dir, note: `[DASHBOARD] Operator dashboard built in ${build.buildMs.toFixed(0)} ms`, remove };
+  } catch (error) {
+    remove();
+    return {
+      dir: undefined,
+      note: `[DASHBOARD] WARN the operator dashboard could not be built (${(error as Error).message}); / answers 404, the API works`,
+      remove: () => undefined,
+    };
+  }
 }
