@@ -56,7 +56,7 @@ export class PortInUseError extends Error {
     readonly flag: string,
   ) {
     super(
-      `${what} cannot listen on ${host}:${port}: the port is in use (another instance, or another service such as a system MQTT broker). Stop it, or choose another port with ${flag}`,
+      `${what} cannot listen on ${host}:${port}: the port is in use (another instance, or another service${port === 1883 ? ' such as a system MQTT broker: mosquitto' : ''}${port === 5000 ? ' — on macOS the AirPlay Receiver takes port 5000' : ''}). Stop it, or choose another port with ${flag}`,
     );
     this.name = 'PortInUseError';
   }

@@ -665,23 +665,36 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     async function stop(): Promise<StopSummary> {
       stopping ??= (async () => {
+        // Every step runs even if an earlier one failed (the first failure is rethrown at the end): a
+        // stop must always close the servers and emulators and give the data directory back.
+        let failure: unknown;
+        const step = async (action: () => unknown) => {
+          try {
+            await action();
+          } catch (error) {
+            failure ??= error;
+          }
+        };
         clearInterval(refresher);
         faultSchedule?.stop();
         // The devices stop first; what they still had in flight is delivered (and queued) before they close.
-        await fleet?.stop();
-        await devices?.close();
+        await step(() => fleet?.stop());
+        await step(() => devices?.close());
         // No new device messages; in-process publishing (the processor's alarm events) keeps working.
-        await liveBroker.closeListeners();
-        await queue.drain();
+        await step(() => liveBroker.closeListeners());
+        await step(() => queue.drain());
         const final = queue.stats();
-        await queue.close();
-        await liveBroker.close();
-        await http.close();
-        clients.s3.destroy();
-        clients.dynamodb.destroy();
-        await emulators.stop();
-        await Promise.all([logFile.close(), metricsFile.close()]);
+        await step(() => queue.close());
+        await step(() => liveBroker.close());
+        await step(() => http.close());
+        await step(() => {
+          clients.s3.destroy();
+          clients.dynamodb.destroy();
+        });
+        await step(() => emulators.stop());
+        await step(() => Promise.all([logFile.close(), metricsFile.close()]));
         lock.release();
+        if (failure !== undefined) throw failure;
         return { processed: final.deleted, leftInQueue: final.depth, deadLetters: final.deadLetters };
       })();
       return stopping;

@@ -182,6 +182,27 @@ async function run(options: Options): Promise<number> {
   const built = options.dashboard === undefined ? await buildOperatorDashboard() : undefined;
   const dashboard = options.dashboard ?? built?.dir;
 
+  // Signals are handled from here on: a Ctrl-C during start-up stops the runtime as soon as it is up
+  // (its data stays consistent either way); a second one quits at once.
+  let signalled: NodeJS.Signals | undefined;
+  let wake = () => {};
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled !== undefined) {
+      out.stopStatus();
+      console.error(
+        '\nflexotwin local: stopping at once; queued messages stay in the journal for the next start',
+      );
+      process.exit(130);
+    }
+    signalled = signal;
+    out.line(
+      `\n[INFO] ${signal}: stopping — the simulator stops, every queued message is processed (Ctrl-C again to quit at once)`,
+    );
+    wake();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   let runtime: LocalRuntime;
   try {
     runtime = await startLocalRuntime({
@@ -227,32 +248,23 @@ async function run(options: Options): Promise<number> {
   }
   if (built !== undefined) out.line(built.note);
 
-  out.line(
-    `\n${formatBanner(runtime, { dashboard: dashboard !== undefined, processUptimeMs: process.uptime() * 1000 })}`,
-  );
-  out.startStatus(() => formatStatus(runtime.stats()), PLAIN_STATUS_EVERY_MS);
+  if (signalled === undefined) {
+    out.line(
+      `\n${formatBanner(runtime, { dashboard: dashboard !== undefined, processUptimeMs: process.uptime() * 1000 })}`,
+    );
+    out.startStatus(() => formatStatus(runtime.stats()), PLAIN_STATUS_EVERY_MS);
+    await new Promise<void>((resolve) => (wake = resolve));
+  }
 
-  await new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
-        out.stopStatus();
-        console.error(
-          '\nflexotwin local: stopping at once; queued messages stay in the journal for the next start',
-        );
-        process.exit(130);
-      }
-      out.line(
-        `\n[INFO] ${signal}: stopping — the simulator stops, every queued message is processed (Ctrl-C again to quit at once)`,
-      );
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-
-  const summary = await runtime.stop();
+  let summary: Awaited<ReturnType<LocalRuntime['stop']>>;
+  try {
+    summary = await runtime.stop();
+  } catch (error) {
+    out.stopStatus();
+    built?.remove();
+    console.error(`\nflexotwin local: stopping failed: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  }
   built?.remove();
   out.stopStatus();
   out.line(
