@@ -550,7 +550,8 @@ export class IngestQueue {
       const answer = await this.options.consumer(received);
       failed = new Set(answer.failed);
       // As the SQS event source does: an identifier that is not in the batch fails the whole batch.
-      if ([...failed].some((id) => !batch.some((m) => m.id === id))) failed = new Set(batch.map((m) => m.id));
+      const members = new Set(batch.map((m) => m.id));
+      if ([...failed].some((id) => !members.has(id))) failed = members;
     } catch (error) {
       this.options.onConsumerError?.(error instanceof Error ? error : new Error(String(error)), received);
       failed = new Set(batch.map((m) => m.id));

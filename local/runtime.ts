@@ -247,9 +247,10 @@ function isLoopback(host: string): boolean {
 
 const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
-/** Per second counts over a sliding window. */
+/** Per second counts over a sliding window (shorter while the meter is younger than the window). */
 function rateMeter(windowS = 10) {
   const buckets = new Map<number, number>();
+  const born = Math.floor(Date.now() / 1000);
   return {
     add(n = 1) {
       const s = Math.floor(Date.now() / 1000);
@@ -261,7 +262,8 @@ function rateMeter(windowS = 10) {
       let n = 0;
       // Whole seconds only: the current one is still filling.
       for (const [k, v] of buckets) if (k < s && k >= s - windowS) n += v;
-      return n / windowS;
+      const seconds = Math.min(windowS, s - born);
+      return seconds > 0 ? n / seconds : 0;
     },
   };
 }

@@ -83,7 +83,8 @@ export function createConsole(stream: NodeJS.WriteStream = process.stdout): Cons
   let timer: NodeJS.Timeout | undefined;
   const draw = () => {
     if (render === undefined) return;
-    const width = Math.max(20, (stream.columns ?? 120) - 1);
+    // A pseudo-terminal without a size reports 0 columns.
+    const width = Math.max(40, (stream.columns || 120) - 1);
     const text = render();
     stream.write(`\r\x1b[K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
     shown = true;
