@@ -3,8 +3,7 @@
  * queue, processor, API, S3/DynamoDB emulators and a simulated fleet — with a banner, a live status
  * line and a graceful Ctrl-C. A thin command over local/runtime.ts; docs/LOCAL.md describes it all.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { writeDashboard } from '../../dashboard/build.js';
@@ -179,7 +178,7 @@ async function run(options: Options): Promise<number> {
     console.error(`flexotwin local: --dashboard ${options.dashboard}: no such directory`);
     return 1;
   }
-  const built = options.dashboard === undefined ? await buildOperatorDashboard() : undefined;
+  const built = options.dashboard === undefined ? await buildOperatorDashboard(options.dataDir) : undefined;
   const dashboard = options.dashboard ?? built?.dir;
 
   // Signals are handled from here on: a Ctrl-C during start-up stops the runtime as soon as it is up
@@ -243,7 +242,6 @@ async function run(options: Options): Promise<number> {
     console.error(
       `\nflexotwin local: ${known ? describe(error) : ((error as Error).stack ?? String(error))}`,
     );
-    built?.remove();
     return 1;
   }
   if (built !== undefined) out.line(built.note);
@@ -261,11 +259,9 @@ async function run(options: Options): Promise<number> {
     summary = await runtime.stop();
   } catch (error) {
     out.stopStatus();
-    built?.remove();
     console.error(`\nflexotwin local: stopping failed: ${(error as Error).stack ?? String(error)}`);
     return 1;
   }
-  built?.remove();
   out.stopStatus();
   out.line(
     `[SUMMARY] ${summary.processed} message(s) processed in this run; ${summary.leftInQueue} left in the queue for the next start; ${summary.deadLetters} dead letter(s)`,
@@ -277,21 +273,18 @@ async function run(options: Options): Promise<number> {
 }
 
 /**
- * The operator dashboard (dashboard/), built for this run into a temporary directory: esbuild takes about
- * 0.1 s, so nothing built is committed or cached, and what is served always matches the sources.
+ * The operator dashboard (dashboard/), built at every start into <data-dir>/dashboard/: esbuild takes
+ * about 0.1 s, so what is served always matches the sources and nothing built is committed.
  */
-async function buildOperatorDashboard(): Promise<{ dir: string | undefined; note: string; remove(): void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'flexotwin-dashboard-'));
-  const remove = () => rmSync(dir, { recursive: true, force: true });
+async function buildOperatorDashboard(dataDir: string): Promise<{ dir: string | undefined; note: string }> {
+  const dir = join(dataDir, 'dashboard');
   try {
     const build = await writeDashboard(dir);
-    return { dir, note: `[DASHBOARD] Operator dashboard built in ${build.buildMs.toFixed(0)} ms`, remove };
+    return { dir, note: `[DASHBOARD] Operator dashboard built in ${build.buildMs.toFixed(0)} ms (${dir})` };
   } catch (error) {
-    remove();
     return {
       dir: undefined,
       note: `[DASHBOARD] WARN the operator dashboard could not be built (${(error as Error).message}); / answers 404, the API works`,
-      remove: () => undefined,
     };
   }
 }
