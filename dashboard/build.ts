@@ -1,8 +1,8 @@
 /**
  * Builds the operator dashboard with esbuild: one script (uPlot and the page's TypeScript) and one
  * stylesheet, minified, with content-hashed names so they can be cached for good; index.html points at
- * them and carries the API base URL. Nothing built is committed: the local runtime builds in memory when
- * it starts (about 100 ms; dashboard/serve.ts), and this module's CLI writes the files for a static host:
+ * them and carries the API base URL. Nothing built is committed: `flexotwin local` builds the page into
+ * its data directory at every start (about 0.1 s), and this module's CLI writes it for a static host:
  *
  *   npx tsx dashboard/build.ts --outdir dist/dashboard [--api-base https://api.example.com]
  */

@@ -155,7 +155,7 @@ export class SensorChart {
     ctx.restore();
   }
 
-  /** Threshold lines over the series, their value at the right edge (the caption says which is which). */
+  /** Threshold lines over the series, their value at the left edge (the caption says which is which). */
   private drawLines(u: uPlot): void {
     const { ctx, bbox } = u;
     const { decimals } = sensorDisplay(this.sensor);
@@ -165,7 +165,7 @@ export class SensorChart {
     ctx.setLineDash([5 * px, 4 * px]);
     ctx.font = `${10 * px}px system-ui, sans-serif`;
     ctx.textBaseline = 'bottom';
-    ctx.textAlign = 'right';
+    ctx.textAlign = 'left';
     for (const line of this.data?.lines ?? []) {
       const shown = toDisplay(this.sensor, line.value);
       const y = u.valToPos(shown, 'y', true);
@@ -177,7 +177,7 @@ export class SensorChart {
       ctx.lineTo(bbox.left + bbox.width, y);
       ctx.stroke();
       ctx.fillStyle = color;
-      ctx.fillText(shown.toFixed(decimals), bbox.left + bbox.width - 4 * px, y - 2 * px);
+      ctx.fillText(shown.toFixed(decimals), bbox.left + 4 * px, y - 2 * px);
     }
     ctx.restore();
   }

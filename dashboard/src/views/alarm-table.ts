@@ -83,7 +83,9 @@ export class AlarmTable {
       ),
       this.body,
     );
-    this.empty = h('p', { class: 'muted empty' }, options.emptyText);
+    this.table.hidden = true;
+    // Shown once the first answer says there is nothing.
+    this.empty = h('p', { class: 'muted empty', hidden: true }, options.emptyText);
     this.toolbar = h(
       'div',
       { class: 'toolbar', hidden: true },
