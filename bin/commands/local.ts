@@ -52,6 +52,8 @@ interface Options {
 
 /** Plain status lines when the output is not a terminal. */
 const PLAIN_STATUS_EVERY_MS = 15_000;
+/** Signals this close together are one Ctrl-C (the terminal's and npm's forwarded copy). */
+const SAME_SIGNAL_MS = 1_000;
 
 function port(text: string): number {
   return wholeNumber(0, 65_535)(text);
@@ -184,8 +186,11 @@ async function run(options: Options): Promise<number> {
   // Signals are handled from here on: a Ctrl-C during start-up stops the runtime as soon as it is up
   // (its data stays consistent either way); a second one quits at once.
   let signalled: NodeJS.Signals | undefined;
+  let signalledAt = 0;
   let wake = () => {};
   const onSignal = (signal: NodeJS.Signals) => {
+    // `npm start` forwards the Ctrl-C the terminal already sent to this process: the same keypress.
+    if (signalled !== undefined && Date.now() - signalledAt < SAME_SIGNAL_MS) return;
     if (signalled !== undefined) {
       out.stopStatus();
       console.error(
@@ -194,6 +199,7 @@ async function run(options: Options): Promise<number> {
       process.exit(130);
     }
     signalled = signal;
+    signalledAt = Date.now();
     out.line(
       `\n[INFO] ${signal}: stopping — the simulator stops, every queued message is processed (Ctrl-C again to quit at once)`,
     );
