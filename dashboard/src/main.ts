@@ -28,7 +28,8 @@ function start(): void {
   const announcer = h('div', { class: 'visually-hidden', 'aria-live': 'polite', role: 'status' });
   const status = h(
     'span',
-    { class: 'live-status', 'data-testid': 'live-status', role: 'status' },
+    // Not a live region: it changes every 2 s. A lost or restored connection is announced instead.
+    { class: 'live-status', 'data-testid': 'live-status' },
     'Connecting…',
   );
   const alarmBadge = h('span', { class: 'badge', hidden: true });
@@ -94,7 +95,11 @@ function start(): void {
 
   live.onChange((state) => {
     const ok = state.error === null && state.lastOk > 0;
-    status.dataset.state = state.error !== null ? 'down' : ok ? 'live' : 'connecting';
+    const next = state.error !== null ? 'down' : ok ? 'live' : 'connecting';
+    if (next === 'down' && status.dataset.state !== 'down')
+      ctx.announce(`Connection lost: ${state.error?.message}`);
+    if (next === 'live' && status.dataset.state === 'down') ctx.announce('Connection restored');
+    status.dataset.state = next;
     setText(
       status,
       state.error !== null
