@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { writeDashboard } from '../../dashboard/build.js';
 import { MACHINE_ID_PATTERN } from '../../lambdas/core/messages.js';
 import { PortInUseError } from '../../local/broker.js';
@@ -110,11 +110,10 @@ export function register(program: Command): void {
       positiveNumber,
       DEFAULT_SPEED,
     )
-    .option(
-      '--interval <duration>',
-      'time between two messages of a simulated device',
-      duration,
-      DEFAULT_INTERVAL_MS,
+    .addOption(
+      new Option('--interval <duration>', 'time between two messages of a simulated device')
+        .argParser(duration)
+        .default(DEFAULT_INTERVAL_MS, `${DEFAULT_INTERVAL_MS / 1000}s`),
     )
     .option('--seed <n>', 'seed of the simulated history and sensor noise', wholeNumber(0, 2 ** 32 - 1))
     .option(
@@ -128,11 +127,13 @@ export function register(program: Command): void {
       wholeNumber(1, 10_000),
       CLOUD_BATCH_SIZE,
     )
-    .option(
-      '--batch-window <duration>',
-      'longest a message waits for its batch to fill, e.g. 1s (0: at once)',
-      batchWindow,
-      CLOUD_BATCH_WINDOW_MS,
+    .addOption(
+      new Option(
+        '--batch-window <duration>',
+        'longest a message waits for its batch to fill, e.g. 1s (0: at once)',
+      )
+        .argParser(batchWindow)
+        .default(CLOUD_BATCH_WINDOW_MS, `${CLOUD_BATCH_WINDOW_MS / 1000}s, as in the cloud`),
     )
     .option(
       '--time-series <backend>',

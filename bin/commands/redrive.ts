@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { acquireDataDir, DataDirInUseError, DEFAULT_DATA_DIR, dataDirLayout } from '../../local/data-dir.js';
 import { type DeadLetter, IngestQueue } from '../../local/queue.js';
+import { MAX_RECEIVE_COUNT } from '../../local/runtime.js';
 import { describe } from './simulator-options.js';
 
 interface Options {
@@ -38,7 +39,7 @@ export function register(program: Command): void {
       'after',
       `
 The local runtime (npx flexotwin local) moves a message to its dead-letter store after the processor
-failed it 5 times (the stack's SQS maxReceiveCount). Fix the cause (see <data-dir>/logs/flexotwin.log),
+failed it ${MAX_RECEIVE_COUNT} times (the stack's SQS maxReceiveCount). Fix the cause (see <data-dir>/logs/flexotwin.log),
 then redrive: the messages go back to the queue with a fresh receive count and are processed when the
 runtime starts. The command refuses while the runtime runs (it owns the queue): stop it with Ctrl-C.`,
     )
