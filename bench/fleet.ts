@@ -25,6 +25,8 @@ export interface FleetOptions {
   /** Between two ticks of a device (default 5000, the simulator's and the original's). */
   readonly intervalMs?: number;
   readonly seed?: number;
+  /** Wall time of the first tick (default FLEET_START). */
+  readonly startTime?: number;
 }
 
 /** A fixed start, so every run replays the same traffic (a weekday morning shift). */
@@ -37,7 +39,7 @@ export async function fleetTraffic(options: FleetOptions): Promise<FleetMessage[
   const fleet = startFleet({
     history,
     clock: 'virtual',
-    startTime: FLEET_START,
+    startTime: options.startTime ?? FLEET_START,
     durationMs: options.durationMs,
     intervalMs: options.intervalMs ?? 5000,
     seed: options.seed ?? 1,

@@ -24,6 +24,12 @@ import { divertOutput } from './stdout.js';
 
 export type Wiring = 'memory' | 'aws-dynamodb' | 'aws-timestream';
 
+/** The stores and publisher a processor works on (e.g. a running local runtime's). */
+export type ProcessorPorts = Pick<
+  ProcessorDeps,
+  'timeSeries' | 'rawArchive' | 'anomalies' | 'machineStates' | 'components' | 'publisher'
+>;
+
 export interface ProcessorUnderTest {
   readonly deps: ProcessorDeps;
   /** Runs one batch with the handler's clock at the batch's close time. */
@@ -46,7 +52,7 @@ const profileOf = (machineId: string) => machineProfile({ MACHINE_PROFILES: unde
  * SILENT keeps timing runs about the handler. A counter, when given, wraps every port.
  */
 export function processorUnderTest(
-  wiring: Wiring,
+  wiring: Wiring | ProcessorPorts,
   options: {
     logLevel?: 'INFO' | 'SILENT';
     counter?: PortCounter;
@@ -56,7 +62,12 @@ export function processorUnderTest(
   } = {},
 ): ProcessorUnderTest {
   let now = 0;
-  const ports = wiring === 'memory' ? memoryPorts() : awsPorts(wiring, options.telemetryRetentionDays);
+  const ports =
+    typeof wiring === 'object'
+      ? wiring
+      : wiring === 'memory'
+        ? memoryPorts()
+        : awsPorts(wiring, options.telemetryRetentionDays);
   const wrap = <T extends object>(name: string, port: T): T => options.counter?.wrap(name, port) ?? port;
   const deps: ProcessorDeps = {
     timeSeries: wrap('timeSeries', ports.timeSeries),
@@ -95,7 +106,7 @@ function droppedMetrics(): Metrics {
   } as unknown as Metrics;
 }
 
-function memoryPorts() {
+function memoryPorts(): ProcessorPorts {
   const m = createMemoryAdapters();
   return {
     timeSeries: m.timeSeries,

@@ -6,8 +6,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatSection, type Section, type SectionResult } from './report.js';
+import { apiSection } from './sections/api.js';
 import { coreSection } from './sections/core.js';
 import { costSection } from './sections/cost.js';
+import { e2eSection } from './sections/e2e.js';
 import { mlSection } from './sections/ml.js';
 import { packagingSection } from './sections/packaging.js';
 import { processorSection } from './sections/processor.js';
@@ -16,6 +18,8 @@ const SECTIONS: readonly Section[] = [
   coreSection,
   mlSection,
   processorSection,
+  e2eSection,
+  apiSection,
   packagingSection,
   costSection,
 ];

@@ -133,9 +133,9 @@ async function timeBatchSize(traffic: readonly FleetMessage[], size: number, cou
 export async function measureFleetUsage(
   batches: readonly PreparedBatch[],
   wiring: Exclude<Wiring, 'memory'>,
-  warmup: number,
-  timed: number,
+  options: { machines: number; warmup: number; timed: number },
 ): Promise<FleetUsage> {
+  const { machines, warmup, timed } = options;
   const latency: { -readonly [K in keyof FakeLatency]: number } = {
     dynamodb: 0,
     dynamodbBatch: 0,
@@ -201,7 +201,7 @@ export async function measureFleetUsage(
       cpu += (c.user + c.system) / 1000;
     }
 
-    const perMachine = [...metrics].filter((m) => m.includes('machine_id=')).length / FLEET_MACHINES;
+    const perMachine = [...metrics].filter((m) => m.includes('machine_id=')).length / machines;
     // DynamoDB bills 100 bytes of overhead per stored item on top of its attributes.
     const stored = batches.reduce((n, b) => n + b.messages.length, 0);
     const telemetryTable =
@@ -220,7 +220,7 @@ export async function measureFleetUsage(
       customMetricsFleet: [...metrics].filter((m) => !m.includes('machine_id=')).length,
       s3BytesPerMessage: usage.s3.putBytes / messages,
       timeSeriesBytesPerMessage: telemetryTable,
-      machineStateBytes: fake.tableBytes(FAKE_TABLE_NAMES.MACHINE_STATE_TABLE) / FLEET_MACHINES,
+      machineStateBytes: fake.tableBytes(FAKE_TABLE_NAMES.MACHINE_STATE_TABLE) / machines,
       invocationWallMs: wall / tail.length,
       invocationCpuMs: cpu / tail.length,
     };
@@ -230,7 +230,7 @@ export async function measureFleetUsage(
 }
 
 /** Port calls per 1,000 messages of the fleet at a given window (in-memory adapters, counted). */
-async function portCalls(batches: readonly PreparedBatch[], warmup: number) {
+export async function portCalls(batches: readonly PreparedBatch[], warmup: number) {
   const counter = portCounter();
   const p = processorUnderTest('memory', { counter });
   await runBatches(p, batches.slice(0, warmup));
@@ -326,8 +326,9 @@ export const processorSection: Section = {
     log('port calls per 1,000 messages:');
     for (const [k, v] of Object.entries(port)) log(`  ${k.padEnd(44)} ${v.toFixed(1)}`);
     const timed = quick ? 2 : 6;
-    const dynamodb = await measureFleetUsage(batches, 'aws-dynamodb', warmup, timed);
-    const timestream = await measureFleetUsage(batches, 'aws-timestream', warmup, timed);
+    const run = { machines: FLEET_MACHINES, warmup, timed };
+    const dynamodb = await measureFleetUsage(batches, 'aws-dynamodb', run);
+    const timestream = await measureFleetUsage(batches, 'aws-timestream', run);
     for (const u of [dynamodb, timestream]) {
       log(`SDK commands per 1,000 messages (${u.wiring}):`);
       for (const [k, v] of Object.entries(u.per1000.commands)) log(`  ${k.padEnd(44)} ${v.toFixed(1)}`);
