@@ -60,6 +60,20 @@ export function formatSensor(sensor: string, value: number | null | undefined): 
   return d.unit === '' ? text : `${text} ${d.unit}`;
 }
 
+/**
+ * A value of an alarm in the unit the alarm states (the sensor's, per minute for a rate of rise, σ for
+ * a rolling deviation, readings or messages for data-quality rules), in display units: "0.20 bar (σ)".
+ */
+export function formatAlarmValue(sensor: string, unit: string, value: number): string {
+  const base = (SENSORS as Record<string, { unit: string } | undefined>)[sensor]?.unit;
+  const d = sensorDisplay(sensor);
+  const shown = () => toDisplay(sensor, value).toFixed(d.decimals);
+  if (base !== undefined && unit === base) return formatSensor(sensor, value);
+  if (base !== undefined && unit === `${base}/min`) return `${shown()} ${d.unit}/min`;
+  if (base !== undefined && unit === `${base} (σ)`) return `${shown()} ${d.unit} (σ)`;
+  return `${Math.round(value * 100) / 100} ${unit}`;
+}
+
 export function formatPercent(value: number | null | undefined, decimals = 1): string {
   return value == null || !Number.isFinite(value) ? DASH : `${value.toFixed(decimals)} %`;
 }

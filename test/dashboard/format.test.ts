@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   categoryLabel,
+  formatAlarmValue,
   formatDuration,
   formatHours,
   formatPercent,
@@ -29,6 +30,15 @@ describe('dashboard formatting', () => {
     expect(formatSensor('oil_level', 12.3456)).toBe('12.35');
     // Every sensor of the pipeline has a label and a unit.
     for (const s of SENSOR_NAMES) expect(SENSOR_DISPLAY[s].unit).not.toBe('');
+  });
+
+  it("writes an alarm's values in the alarm's own unit, converted for display", () => {
+    expect(formatAlarmValue('temperature_coil', '°C', 148.1)).toBe('148.1 °C');
+    expect(formatAlarmValue('temperature_coil', '°C/min', 68.33)).toBe('68.3 °C/min');
+    expect(formatAlarmValue('pressure', 'Pa', 525_126)).toBe('5.25 bar');
+    expect(formatAlarmValue('pressure', 'Pa (σ)', 20_304)).toBe('0.20 bar (σ)');
+    expect(formatAlarmValue('current', 'readings', 60)).toBe('60 readings');
+    expect(formatAlarmValue('voltage', 'messages', 12)).toBe('12 messages');
   });
 
   it('writes percentages with one decimal and a dash for undefined figures', () => {

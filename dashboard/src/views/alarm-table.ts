@@ -6,7 +6,7 @@
 import { ApiError } from '../api.js';
 import type { ViewContext } from '../context.js';
 import { h, setAttr, setText, syncList } from '../dom.js';
-import { formatSensor, formatTime, relativeTime, sensorDisplay, stateLabel } from '../format.js';
+import { formatAlarmValue, formatTime, relativeTime, sensorDisplay, stateLabel } from '../format.js';
 import { routeHash } from '../router.js';
 import type { Alarm } from '../types.js';
 
@@ -164,7 +164,10 @@ export class AlarmTable {
     setText(q('.sensor-name'), sensorDisplay(a.sensor).label);
     setText(q('.component'), a.component);
     setText(q('.message .text'), a.message);
-    setText(q('.worst'), a.worst_value !== a.value ? `worst ${formatSensor(a.sensor, a.worst_value)}` : '');
+    setText(
+      q('.worst'),
+      a.worst_value !== a.value ? `worst ${formatAlarmValue(a.sensor, a.unit, a.worst_value)}` : '',
+    );
     setText(q('.state-label'), stateLabel(a.state));
     setText(
       q('.state-detail'),
