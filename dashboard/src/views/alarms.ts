@@ -2,16 +2,13 @@
  * Alarms across the fleet (or one machine): how they distribute over sensors and categories in the last
  * 24 h or 7 days, and the list filtered by state, newest first, with acknowledge buttons.
  */
-import { ANOMALY_CATEGORIES } from '../../../lambdas/core/anomaly/rules.js';
-import { BarChart } from '../charts/bars.js';
 import type { View, ViewContext } from '../context.js';
 import { h, setText, syncList } from '../dom.js';
-import { categoryLabel, SENSOR_NAMES, sensorDisplay } from '../format.js';
 import { POLL_MS } from '../live.js';
 import { ALARM_STATE_FILTERS, routeHash } from '../router.js';
-import { distribution } from '../shape.js';
-import type { Alarm, AlarmStateFilter } from '../types.js';
+import type { AlarmStateFilter } from '../types.js';
 import { AlarmTable } from './alarm-table.js';
+import { alarmsSince, Distribution } from './distribution.js';
 import { segmented } from './segmented.js';
 
 const PAGE = 50;
@@ -50,8 +47,7 @@ export function alarmsView(ctx: ViewContext, state: AlarmStateFilter, machine: s
   );
   machineSelect.addEventListener('change', () => go({ machine: machineSelect.value || undefined }));
 
-  const bySensor = new BarChart('By sensor', (k) => sensorDisplay(k).label, 'distribution-sensor');
-  const byCategory = new BarChart('By category', categoryLabel, 'distribution-category');
+  const distribution = new Distribution();
   const distributionNote = h('p', { class: 'muted' });
   const table = new AlarmTable(ctx, {
     showMachine: true,
@@ -95,7 +91,7 @@ export function alarmsView(ctx: ViewContext, state: AlarmStateFilter, machine: s
         }),
       ),
       distributionNote,
-      h('div', { class: 'two-col bars-pair' }, bySensor.el, byCategory.el),
+      distribution.el,
     ),
     h(
       'section',
@@ -124,26 +120,11 @@ export function alarmsView(ctx: ViewContext, state: AlarmStateFilter, machine: s
   async function loadDistribution(): Promise<void> {
     const now = ctx.now();
     if (now - lastDistribution < DISTRIBUTION_MS) return;
-    const all: Alarm[] = [];
-    let cursor: string | undefined;
-    let truncated = false;
-    for (let n = 0; n < 5; n++) {
-      const page = await ctx.api.anomalies({
-        machine_id: machine,
-        since: now - period.ms,
-        limit: 200,
-        cursor,
-      });
-      all.push(...page.anomalies);
-      cursor = page.next_cursor;
-      if (cursor === undefined) break;
-      truncated = n === 4;
-    }
-    bySensor.update(distribution(all, 'sensor', SENSOR_NAMES));
-    byCategory.update(distribution(all, 'category', ANOMALY_CATEGORIES));
+    const { alarms, complete } = await alarmsSince(ctx.api, { machine_id: machine, since: now - period.ms });
+    distribution.update(alarms);
     setText(
       distributionNote,
-      `${all.length}${truncated ? '+' : ''} alarm${all.length === 1 ? '' : 's'} seen in the last ${period.label}${
+      `${alarms.length}${complete ? '' : '+'} alarm${alarms.length === 1 ? '' : 's'} seen in the last ${period.label}${
         machine === undefined ? ' across the fleet' : ` on ${machine}`
       }, all states.`,
     );

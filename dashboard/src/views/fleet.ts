@@ -1,13 +1,22 @@
-/** The fleet overview: a card per machine, and every active alarm of the fleet below. */
+/**
+ * The fleet overview: a card per machine, every active alarm of the fleet below, and how the alarms of
+ * the last 24 h distribute over sensors and categories.
+ */
 import type { View, ViewContext } from '../context.js';
 import { h, setText, syncList } from '../dom.js';
 import { POLL_MS } from '../live.js';
 import { routeHash } from '../router.js';
 import { sortAlarms } from '../shape.js';
 import { AlarmTable } from './alarm-table.js';
+import { alarmsSince, Distribution } from './distribution.js';
 import { createMachineCard, updateMachineCard } from './machine-card.js';
 
+const DAY_MS = 86_400_000;
+const DISTRIBUTION_MS = 15_000;
+
 export function fleetView(ctx: ViewContext): View {
+  const distribution = new Distribution();
+  const distributionNote = h('p', { class: 'muted' });
   const cards = h('div', { class: 'cards', 'data-testid': 'fleet-cards' });
   const summary = h('p', { class: 'summary muted' }, 'Loading…');
   const alarms = new AlarmTable(ctx, {
@@ -31,14 +40,21 @@ export function fleetView(ctx: ViewContext): View {
     ),
     h(
       'section',
-      { 'aria-labelledby': 'fleet-alarms-title' },
+      { class: 'panel', 'aria-labelledby': 'fleet-alarms-title' },
       h(
         'div',
         { class: 'section-head' },
         h('h2', { id: 'fleet-alarms-title' }, 'Active alarms'),
-        h('a', { href: routeHash({ view: 'alarms', state: 'all' }) }, 'All alarms and distribution'),
+        h('a', { href: routeHash({ view: 'alarms', state: 'all' }) }, 'All alarms'),
       ),
       alarms.el,
+    ),
+    h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'fleet-distribution-title' },
+      h('h2', { id: 'fleet-distribution-title' }, 'Anomalies in the last 24 h'),
+      distributionNote,
+      distribution.el,
     ),
   );
 
@@ -67,10 +83,23 @@ export function fleetView(ctx: ViewContext): View {
     alarms.update(sortAlarms(page.anomalies));
   });
 
+  const history = ctx.live.every(DISTRIBUTION_MS, async () => {
+    const { alarms: seen, complete } = await alarmsSince(ctx.api, { since: ctx.now() - DAY_MS });
+    distribution.update(seen);
+    const machines = new Set(seen.map((a) => a.machine_id)).size;
+    setText(
+      distributionNote,
+      seen.length === 0
+        ? 'No alarms in the last 24 h.'
+        : `${seen.length}${complete ? '' : '+'} alarm${seen.length === 1 ? '' : 's'} on ${machines} machine${machines === 1 ? '' : 's'}, all states.`,
+    );
+  });
+
   return {
     el,
     dispose: () => {
       unsubscribe();
+      history.stop();
       poll.stop();
     },
   };

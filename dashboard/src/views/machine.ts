@@ -6,15 +6,13 @@
  * history every 15 s or as soon as the set of active alarms changes; component health and OEE every 10 s
  * or on the same change (dynamic RPN follows the alarms); the rules once.
  */
-import { ANOMALY_CATEGORIES } from '../../../lambdas/core/anomaly/rules.js';
 import { ApiError } from '../api.js';
-import { BarChart } from '../charts/bars.js';
 import { OeeChart } from '../charts/oee-chart.js';
 import { SensorChart } from '../charts/sensor-chart.js';
 import { AlarmTimeline } from '../charts/timeline.js';
 import type { View, ViewContext } from '../context.js';
 import { h, setText } from '../dom.js';
-import { categoryLabel, DASH, formatPercent, SENSOR_NAMES, sensorDisplay } from '../format.js';
+import { DASH, formatPercent, SENSOR_NAMES } from '../format.js';
 import { POLL_MS } from '../live.js';
 import { routeHash } from '../router.js';
 import {
@@ -24,7 +22,6 @@ import {
   bucketsOf,
   type Columns,
   type ComponentRow,
-  distribution,
   latestValues,
   levelOf,
   limitsSummary,
@@ -44,6 +41,7 @@ import {
 import type { Alarm, MachineRules, OeeWindow, Rule } from '../types.js';
 import { AlarmTable } from './alarm-table.js';
 import { ComponentsTable } from './components-table.js';
+import { alarmsSince, Distribution } from './distribution.js';
 import { createMachineCard, updateMachineCard } from './machine-card.js';
 import { segmented } from './segmented.js';
 
@@ -117,8 +115,7 @@ export function machineView(ctx: ViewContext, id: string, rangeKey: string | und
     },
   );
 
-  const bySensor = new BarChart('By sensor', (k) => sensorDisplay(k).label, 'distribution-sensor');
-  const byCategory = new BarChart('By category', categoryLabel, 'distribution-category');
+  const anomalies = new Distribution();
 
   const section = (key: string, title: string, ...children: (Node | null)[]) =>
     h(
@@ -165,11 +162,7 @@ export function machineView(ctx: ViewContext, id: string, rangeKey: string | und
         oeeChart.el,
       ),
     ),
-    section(
-      'distribution',
-      'Anomalies in the last 24 h',
-      h('div', { class: 'two-col bars-pair' }, bySensor.el, byCategory.el),
-    ),
+    section('distribution', 'Anomalies in the last 24 h', anomalies.el),
   );
 
   const showNotice = (text: string | null) => {
@@ -234,16 +227,8 @@ export function machineView(ctx: ViewContext, id: string, rangeKey: string | und
     activeSignature = signature;
     const now = ctx.now();
     if (changed || now - lastHistory >= HISTORY_MS) {
-      const since = now - Math.max(DAY_MS, range.ms);
-      const all: Alarm[] = [];
-      let cursor: string | undefined;
-      for (let n = 0; n < 5; n++) {
-        const p = await ctx.api.anomalies({ machine_id: id, since, limit: 200, cursor });
-        all.push(...p.anomalies);
-        cursor = p.next_cursor;
-        if (cursor === undefined) break;
-      }
-      recent = all;
+      recent = (await alarmsSince(ctx.api, { machine_id: id, since: now - Math.max(DAY_MS, range.ms) }))
+        .alarms;
       lastHistory = now;
     }
     return changed;
@@ -286,8 +271,7 @@ export function machineView(ctx: ViewContext, id: string, rangeKey: string | und
       sortAlarms(alarms.filter((a) => a.state !== 'cleared' || inRange.has(a.alarm_id))).slice(0, 100),
     );
     const day = alarms.filter((a) => Date.parse(a.last_seen) >= now - DAY_MS);
-    bySensor.update(distribution(day, 'sensor', SENSOR_NAMES));
-    byCategory.update(distribution(day, 'category', ANOMALY_CATEGORIES));
+    anomalies.update(day);
   }
 
   async function loadComponents(): Promise<void> {
