@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { writeDashboard } from '../../dashboard/build.js';
 import { MACHINE_ID_PATTERN } from '../../lambdas/core/messages.js';
+import { ConfigError } from '../../lambdas/shared/config.js';
 import { PortInUseError } from '../../local/broker.js';
 import { DataDirInUseError, DEFAULT_DATA_DIR } from '../../local/data-dir.js';
 import {
@@ -245,6 +246,7 @@ async function run(options: Options): Promise<number> {
       error instanceof LocalRuntimeError ||
       error instanceof PortInUseError ||
       error instanceof DataDirInUseError ||
+      error instanceof ConfigError ||
       error instanceof InvalidArgumentError;
     console.error(
       `\nflexotwin local: ${known ? describe(error) : ((error as Error).stack ?? String(error))}`,
