@@ -1,13 +1,14 @@
 /**
  * `flexotwin local` as a user runs it (`npm start` is `node bin/flexotwin.js local`): the PHASE lines and
  * the banner, a live health document from the simulated fleet over HTTP, the data directory locked
- * against a second instance, and a clean exit 0 on SIGINT after the queue is flushed. Bad options end
- * with a one-line error and exit code 1.
+ * against a second instance, and a clean exit 0 on SIGINT after the queue is flushed; SIGKILLed with
+ * messages the broker acknowledged still queued, it processes each of them exactly once when started
+ * again. Bad options end with a one-line error and exit code 1.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, run, tempDir, until } from './support.js';
+import { connect, publish, ROOT, run, telemetry, tempDir, until } from './support.js';
 
 let dir: string;
 const children: ChildProcess[] = [];
@@ -19,6 +20,13 @@ afterAll(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await rm(dir, { recursive: true, force: true });
 });
+
+/** The banner's API and MQTT URLs, once it is printed. */
+function urlsOf(stdout: string): { api: string; mqtt: string } | undefined {
+  const api = /^ {2}API +(http:\/\/127\.0\.0\.1:\d+\/api)/m.exec(stdout)?.[1];
+  const mqtt = /^ {2}MQTT +(mqtt:\/\/127\.0\.0\.1:\d+)/m.exec(stdout)?.[1];
+  return api === undefined || mqtt === undefined ? undefined : { api, mqtt };
+}
 
 function local(args: string[]) {
   const child = spawn(process.execPath, ['bin/flexotwin.js', 'local', ...args], {
@@ -55,7 +63,7 @@ describe('flexotwin local', () => {
       ...['--machines', '1', '--interval', '250ms', '--batch-window', '500ms', '--no-faults'],
     ]);
     const api = await until(
-      () => /^ {2}API +(http:\/\/127\.0\.0\.1:\d+\/api)/m.exec(cli.output.stdout)?.[1],
+      () => urlsOf(cli.output.stdout)?.api,
       45_000,
       `the banner (output so far: ${cli.output.stdout.slice(-500)} ${cli.output.stderr})`,
     );
@@ -92,6 +100,52 @@ describe('flexotwin local', () => {
       /\[SUMMARY\] \d+ message\(s\) processed in this run; 0 left in the queue/,
     );
     expect(cli.output.stderr).toBe('');
+  }, 90_000);
+
+  it('loses nothing the broker acknowledged when SIGKILLed, and stores each message once after the restart', async () => {
+    const data = `${dir}-kill`;
+    const common = [
+      '--data-dir',
+      data,
+      '--port',
+      '0',
+      '--mqtt-port',
+      '0',
+      '--no-simulator',
+      '--machines',
+      '1',
+    ];
+    // A batch window far longer than the test: everything published stays in the queue.
+    const first = local([...common, '--batch-window', '10m']);
+    const urls = await until(() => urlsOf(first.output.stdout), 45_000, 'the first banner');
+    const device = await connect(urls.mqtt, 'e2e-kill-device');
+    const T = Date.now() - 60_000;
+    const N = 40;
+    // Resolved on PUBACK: each of these is acknowledged by the broker.
+    for (let i = 1; i <= N; i++)
+      await publish(device, 'flexotwin/E2E_KILL/telemetry', telemetry('E2E_KILL', i, T + i * 100));
+    await device.endAsync(true);
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBeNull();
+
+    const second = local([...common, '--batch-window', '200ms']);
+    const again = await until(() => urlsOf(second.output.stdout), 45_000, 'the second banner');
+    expect(second.output.stdout).toMatch(
+      new RegExp(`\\[QUEUE\\] Recovered ${N} message\\(s\\) from the last run`),
+    );
+    const query = `${again.api}/machines/E2E_KILL/telemetry?from=${T}&to=${T + 60_000}&limit=1000`;
+    const stored = await until(
+      async () => {
+        const body = (await (await fetch(query)).json()) as { count?: number; points?: { seq: number }[] };
+        return body.count === N ? body : undefined;
+      },
+      20_000,
+      `${N} readings stored`,
+    );
+    expect(stored.points?.map((p) => p.seq)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+    await rm(data, { recursive: true, force: true });
   }, 90_000);
 
   it('refuses a time-series backend that does not run locally, and bad options, with one line and exit code 1', async () => {
