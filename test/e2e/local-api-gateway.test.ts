@@ -1,12 +1,18 @@
 /**
  * The local API Gateway translation (local/api-gateway.ts) over real HTTP: the payload-2.0 event a
- * request becomes (as documented for HTTP APIs) and the response a structured result becomes.
+ * request becomes (as documented for HTTP APIs) and the response a structured result becomes; and the
+ * local HTTP server's gateway behaviour (local/http-server.ts): CORS only for configured origins, the
+ * size limit, integration timeout and function crash answers, and the static root for the dashboard.
  */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiGatewayEvent, requestTime, splitTarget, writeResult } from '../../local/api-gateway.js';
+import { type ApiFunction, startHttpServer } from '../../local/http-server.js';
 
 let server: Server;
 let port: number;
@@ -132,5 +138,75 @@ describe('local API Gateway translation', () => {
     });
     expect(splitTarget('http://127.0.0.1:5000')).toEqual({ rawPath: '/', rawQueryString: '' });
     expect(requestTime(Date.UTC(2025, 0, 5, 3, 4, 5))).toBe('05/Jan/2025:03:04:05 +0000');
+  });
+});
+
+describe('local HTTP server', () => {
+  it('answers CORS for configured origins only, and gateway errors as API Gateway does', async () => {
+    const www = await mkdtemp(join(tmpdir(), 'flexotwin-www-'));
+    await mkdir(join(www, 'assets'));
+    await writeFile(join(www, 'index.html'), '<!doctype html><title>dashboard</title>');
+    await writeFile(join(www, 'assets', 'app.js'), 'console.log(1)');
+    let mode: 'ok' | 'slow' | 'crash' = 'ok';
+    const api: ApiFunction = async (event) => {
+      if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, 1_000));
+      if (mode === 'crash') throw new Error('boom');
+      return {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ path: event.rawPath }),
+      };
+    };
+    const local = await startHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      api,
+      staticRoot: www,
+      corsOrigins: ['http://localhost:3000'],
+      maxBodyBytes: 100,
+      timeoutMs: 300,
+    });
+    const base = `http://127.0.0.1:${local.port}`;
+    try {
+      const allowed = await fetch(`${base}/api/health`, { headers: { origin: 'http://localhost:3000' } });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+      const other = await fetch(`${base}/api/health`, { headers: { origin: 'http://evil.example' } });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      const preflight = await fetch(`${base}/api/predict`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'http://localhost:3000',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+
+      const big = await fetch(`${base}/api/predict`, { method: 'POST', body: 'x'.repeat(101) });
+      expect([big.status, await big.json()]).toEqual([413, { message: 'Request Entity Too Large' }]);
+      mode = 'slow';
+      const slow = await fetch(`${base}/api/health`);
+      expect([slow.status, await slow.json()]).toEqual([503, { message: 'Service Unavailable' }]);
+      mode = 'crash';
+      const crash = await fetch(`${base}/api/health`);
+      expect([crash.status, await crash.json()]).toEqual([500, { message: 'Internal Server Error' }]);
+
+      const index = await fetch(`${base}/`);
+      expect([index.status, index.headers.get('content-type'), await index.text()]).toEqual([
+        200,
+        'text/html; charset=utf-8',
+        '<!doctype html><title>dashboard</title>',
+      ]);
+      const script = await fetch(`${base}/assets/app.js`);
+      expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      for (const path of ['/assets/nope.js', '/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fetc%2fpasswd']) {
+        const refused = await fetch(`${base}${path}`);
+        expect(refused.status, path).toBe(404);
+      }
+    } finally {
+      await local.close();
+      await rm(www, { recursive: true, force: true });
+    }
   });
 });
