@@ -39,7 +39,7 @@ const T = Date.now() - 10 * 60_000;
 
 beforeAll(async () => {
   dataDir = await tempDir('runtime');
-  runtime = await startTestRuntime(dataDir);
+  runtime = await startTestRuntime(dataDir, { wsPort: 0 });
   device = await connect(runtime.urls.mqtt, 'e2e-device');
   // The default machine (C_FL104) reports, as the simulator would: the original routes show its figures.
   await publish(device, 'flexotwin/C_FL104/production', production('C_FL104', 1, T));
@@ -140,26 +140,28 @@ describe('local runtime end to end', () => {
     });
   });
 
-  it('ingests over MQTT over WebSocket (/mqtt on the API port) and from Basic Ingest topics, which no subscriber sees', async () => {
+  it('ingests over MQTT over WebSocket (/mqtt on the API port, and --ws-port) and from Basic Ingest topics, which no subscriber sees', async () => {
     const ws = await connect(runtime.urls.mqttWebSocket, 'e2e-ws-device');
+    const wsPort = await connect(runtime.urls.mqttWebSocketPort as string, 'e2e-ws-port-device');
     const seen: string[] = [];
     const watcher = await connect(runtime.urls.mqtt, 'e2e-watcher');
     await watcher.subscribeAsync('#', { qos: 1 });
     watcher.on('message', (topic) => seen.push(topic));
     try {
       await publish(ws, 'flexotwin/E2E_WS/telemetry', telemetry('E2E_WS', 1, T));
+      await publish(wsPort, 'flexotwin/E2E_WS/telemetry', telemetry('E2E_WS', 2, T + 1000));
       await publish(
         device,
         '$aws/rules/flexotwin_telemetry/flexotwin/E2E_BASIC/telemetry',
         telemetry('E2E_BASIC', 1, T),
       );
       await runtime.flush();
-      expect((await telemetryOf('E2E_WS')).body.count).toBe(1);
+      expect((await telemetryOf('E2E_WS')).body.count).toBe(2);
       expect((await telemetryOf('E2E_BASIC')).body.count).toBe(1);
       expect(seen).toContain('flexotwin/E2E_WS/telemetry');
       expect(seen.filter((t) => t.startsWith('$aws/rules/'))).toEqual([]);
     } finally {
-      await Promise.all([ws.endAsync(), watcher.endAsync()]);
+      await Promise.all([ws.endAsync(), wsPort.endAsync(), watcher.endAsync()]);
     }
   });
 
