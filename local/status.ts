@@ -4,7 +4,7 @@
  * [FAULT], …) printed above it.
  */
 import type { LocalRuntime, RuntimeStats } from './runtime.js';
-import { shortPath } from './runtime.js';
+import { isLoopback, shortPath } from './runtime.js';
 
 const number = new Intl.NumberFormat('en-US');
 
@@ -56,6 +56,12 @@ export function formatBanner(
       `${((runtime.readyAt - runtime.startedAt) / 1000).toFixed(1)} s${options.processUptimeMs === undefined ? '' : ` (${(options.processUptimeMs / 1000).toFixed(1)} s since the command started)`}`,
     ],
   ];
+  if (!isLoopback(runtime.host)) {
+    rows.push([
+      'WARNING',
+      `bound to ${runtime.host}: the API and MQTT are reachable from the network, unauthenticated`,
+    ]);
+  }
   const rule = '='.repeat(70);
   return [
     rule,
