@@ -162,7 +162,7 @@ describe('maintenance model', () => {
     const { info } = parseArtifact(model.body);
     expect(info.hyperparameters.features_per_split).toBe(2);
     const predictor = loadPredictor(model.body, model.version);
-    expect(predictor.info).toMatchObject({ algorithm: 'RandomForestRegressor', training_rows: 160 });
+    expect(predictor.info).toMatchObject({ algorithm: 'Random Forest Regressor', training_rows: 160 });
     const hours = predictor.predict({ total_produksi: 4500, produk_cacat: 120 });
     expect(hours).toBeGreaterThanOrEqual(0);
     expect(hours).toBeLessThanOrEqual(39 / 8);

@@ -27,7 +27,7 @@ function fakeLoadPredictor(body: string, version?: string): MaintenancePredictor
     version: version ?? 'unversioned',
     features: model.features ?? ['total_produksi', 'produk_cacat'],
     info: {
-      algorithm: 'RandomForestRegressor',
+      algorithm: 'Random Forest Regressor',
       training_rows: 365,
       date_range: { from: '2024-10-01', to: '2025-10-31' },
     },
@@ -674,7 +674,7 @@ describe('API: predictions', () => {
       input_data: { total_produksi: 4500, produk_cacat: 180 },
       timestamp: new Date(NOW).toISOString(),
       model_info: {
-        algorithm: 'RandomForestRegressor',
+        algorithm: 'Random Forest Regressor',
         trained_on: '365 historical production records from 2024-10-01 to 2025-10-31',
         version: '20251023T103000Z-1a2b3c4d',
         training_rows: 365,
@@ -801,7 +801,7 @@ describe('API: the real forest', () => {
     expect(answer.status).toBe(200);
     expect(answer.body.model_info).toMatchObject({
       version: trained.version,
-      algorithm: 'RandomForestRegressor',
+      algorithm: 'Random Forest Regressor',
     });
     expect(answer.body.prediction).toBeGreaterThanOrEqual(0.5);
     expect(answer.body.prediction).toBeLessThanOrEqual(4.5);

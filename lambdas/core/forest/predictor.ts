@@ -36,7 +36,7 @@ export function loadPredictor(body: string, version?: string): MaintenancePredic
     version: version ?? modelVersion(body, info.created_at),
     features,
     info: {
-      algorithm: 'RandomForestRegressor',
+      algorithm: 'Random Forest Regressor',
       target: info.target,
       features,
       trees: forest.trees,
