@@ -34,6 +34,8 @@ export class SensorChart {
   private readonly plotEl: HTMLElement;
   private plot: uPlot | undefined;
   private data: SensorChartData | undefined;
+  /** While the pointer is over the plot, the value shown is the one under it. */
+  private hovering = false;
   private readonly resize: ResizeObserver;
 
   constructor(readonly sensor: string) {
@@ -62,8 +64,10 @@ export class SensorChart {
     const points = data.columns[1]?.filter((v) => v !== null).length ?? 0;
     this.el.dataset.points = String(points);
     this.el.dataset.level = data.level;
-    setText(this.valueEl, formatSensor(this.sensor, data.latest));
-    setAttr(this.valueEl, 'data-level', data.level);
+    if (!this.hovering) {
+      setText(this.valueEl, formatSensor(this.sensor, data.latest));
+      setAttr(this.valueEl, 'data-level', data.level);
+    }
     setText(this.limitsEl, data.limits);
     setAttr(
       this.plotEl,
@@ -187,10 +191,12 @@ export class SensorChart {
     const x = i == null ? undefined : u.data[0][i];
     const v = i == null ? undefined : u.data[1]?.[i];
     if (x === undefined || v == null) {
+      this.hovering = false;
       setText(this.valueEl, formatSensor(this.sensor, this.data?.latest));
       setAttr(this.valueEl, 'data-level', this.data?.level ?? 'normal');
       return;
     }
+    this.hovering = true;
     const d = sensorDisplay(this.sensor);
     setText(this.valueEl, `${formatSensor(this.sensor, v * d.perUnit)} at ${formatTime(x * 1000)}`);
     setAttr(this.valueEl, 'data-level', null);

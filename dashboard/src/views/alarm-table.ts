@@ -102,8 +102,11 @@ export class AlarmTable {
   }
 
   update(alarms: readonly Alarm[]): void {
-    // A confirmed acknowledgment replaces the local copy.
-    for (const a of alarms) if (a.state !== 'active_unacknowledged') this.acked.delete(a.alarm_id);
+    // A local copy lasts until the API confirms the acknowledgment (or the alarm leaves the list).
+    const incoming = new Map(alarms.map((a) => [a.alarm_id, a]));
+    for (const id of this.acked.keys()) {
+      if (incoming.get(id)?.state !== 'active_unacknowledged') this.acked.delete(id);
+    }
     this.alarms = alarms.map((a) => this.acked.get(a.alarm_id) ?? a);
     this.render();
   }

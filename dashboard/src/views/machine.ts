@@ -58,6 +58,8 @@ export function machineView(ctx: ViewContext, id: string, rangeKey: string | und
   let points: RawPoint[] = [];
   let buckets: Bucket[] = [];
   let lastFull = 0;
+  /** Bumped when the range changes, so an answer for the previous range is dropped. */
+  let generation = 0;
   let active: Alarm[] = [];
   let recent: Alarm[] = [];
   let lastHistory = 0;
@@ -88,6 +90,7 @@ export function machineView(ctx: ViewContext, id: string, rangeKey: string | und
     range.key,
     (key) => {
       range = telemetryRange(key);
+      generation++;
       points = [];
       buckets = [];
       lastFull = 0;
@@ -188,10 +191,12 @@ export function machineView(ctx: ViewContext, id: string, rangeKey: string | und
 
   async function loadTelemetry(): Promise<void> {
     const now = ctx.now();
+    const started = generation;
     if (range.interval !== undefined) {
       if (buckets.length > 0 && now - lastFull < range.refetchMs) return;
       const series = await ctx.api.telemetry(id, { from: now - range.ms, interval: range.interval });
       ctx.syncClock(Date.parse(series.to));
+      if (started !== generation) return;
       buckets = bucketsOf(series);
       lastFull = now;
       return;
@@ -212,6 +217,7 @@ export function machineView(ctx: ViewContext, id: string, rangeKey: string | und
       cursor = series.kind === 'raw' ? series.next_cursor : undefined;
       if (cursor === undefined) break;
     }
+    if (started !== generation) return;
     points = mergePoints(full ? [] : points, incoming, (to ?? now) - range.ms);
     if (full) lastFull = now;
   }
