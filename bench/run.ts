@@ -68,6 +68,7 @@ log(
   `FlexoTwin benchmarks: ${meta.date}, node ${meta.node}, ${meta.platform}, ${meta.cpus} CPUs (${meta.cpu_model})`,
 );
 
+const benchStarted = performance.now();
 const results: SectionResult[] = [];
 const earlier = new Map<string, SectionResult>();
 for (const section of selected) {
@@ -83,10 +84,12 @@ for (const section of selected) {
 const misses = results.flatMap((r) =>
   r.figures.filter((f) => f.pass === false).map((f) => `${r.section}: ${f.name}`),
 );
-const summary = { meta, results, misses };
+const durationS = Math.round((performance.now() - benchStarted) / 100) / 10;
+const summary = { meta: { ...meta, duration_s: durationS }, results, misses };
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
 await writeFile(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(summary, null, 2)}\n`);
 if (values.json) console.log(JSON.stringify(summary, null, 2));
 log(
   `\n${misses.length === 0 ? 'all targets met' : `targets missed: ${misses.join('; ')}`} (bench/results/latest.json)`,
 );
+log(`finished in ${durationS} s`);
