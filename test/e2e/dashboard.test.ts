@@ -23,6 +23,11 @@ const ARTIFACTS = join(ROOT, 'test/e2e/artifacts');
 const FIRST_RENDER_BUDGET_MS = 1000;
 const LAPTOP = { width: 1366, height: 768 };
 const TABLET = { width: 768, height: 1024 };
+/** expect.poll with room for a loaded machine: the page refreshes every 2 s. */
+function eventually<T>(probe: () => T | Promise<T>, options: { timeout?: number } = {}) {
+  return expect.poll(probe, { timeout: 10_000, ...options });
+}
+
 const SENSORS = [
   'temperature_coil',
   'vibration_rotor',
@@ -127,9 +132,9 @@ describe.runIf(runsWith(CHROMIUM))('operator dashboard in chromium', () => {
     expect(firstRender).toBeLessThan(FIRST_RENDER_BUDGET_MS);
 
     const card = page.locator('.machine-card[data-machine-id="C_FL104"]');
-    await expect
-      .poll(() => card.locator('.machine-status').textContent())
-      .toMatch(/Running|Downtime|Setup|Idle/);
+    await eventually(() => card.locator('.machine-status').textContent()).toMatch(
+      /Running|Downtime|Setup|Idle/,
+    );
     expect(await card.locator('.health-status').textContent()).toMatch(/^Health (Good|Warning|Critical)$/);
     expect(await card.locator('.oee-oee dd').textContent()).toMatch(/^\d+\.\d %$/);
     for (const figure of ['availability', 'performance', 'quality']) {
@@ -137,7 +142,7 @@ describe.runIf(runsWith(CHROMIUM))('operator dashboard in chromium', () => {
     }
     expect(await card.locator('.active-alarms').textContent()).toMatch(/active alarm/);
     expect(await card.locator('.last-seen').textContent()).toMatch(/^seen (just now|\d+ s ago)$/);
-    await expect.poll(() => page.getByTestId('live-status').textContent()).toMatch(/^Live · \d\d:\d\d:\d\d$/);
+    await eventually(() => page.getByTestId('live-status').textContent()).toMatch(/^Live · \d\d:\d\d:\d\d$/);
     await page.screenshot({ path: join(ARTIFACTS, 'fleet.png') });
   });
 
@@ -145,40 +150,35 @@ describe.runIf(runsWith(CHROMIUM))('operator dashboard in chromium', () => {
     await page.locator('.machine-card[data-machine-id="C_FL104"] a').click();
     expect(new URL(page.url()).hash).toBe('#/machine/C_FL104');
     for (const sensor of SENSORS) {
-      await expect
-        .poll(
-          async () =>
-            Number(await page.locator(`.chart[data-sensor="${sensor}"]`).getAttribute('data-points')),
-          { timeout: 15_000 },
-        )
-        .toBeGreaterThanOrEqual(10);
+      await eventually(
+        async () => Number(await page.locator(`.chart[data-sensor="${sensor}"]`).getAttribute('data-points')),
+        { timeout: 15_000 },
+      ).toBeGreaterThanOrEqual(10);
     }
     // The series colour is on every chart's canvas: the line was drawn, not just the axes.
-    await expect
-      .poll(
-        () =>
-          page.evaluate(() =>
-            [...document.querySelectorAll<HTMLElement>('.chart[data-sensor]')].map((chart) => {
-              const canvas = chart.querySelector('canvas');
-              const ctx = canvas?.getContext('2d');
-              if (canvas == null || ctx == null) return 0;
-              const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-              let series = 0;
-              for (let i = 0; i < data.length; i += 4) {
-                // #1f4e9c, anti-aliased
-                if (
-                  Math.abs((data[i] ?? 0) - 31) < 24 &&
-                  Math.abs((data[i + 1] ?? 0) - 78) < 24 &&
-                  Math.abs((data[i + 2] ?? 0) - 156) < 24
-                )
-                  series++;
-              }
-              return series;
-            }),
-          ),
-        { timeout: 10_000 },
-      )
-      .toSatisfy((counts: number[]) => counts.length === 7 && counts.every((n) => n > 0));
+    await eventually(
+      () =>
+        page.evaluate(() =>
+          [...document.querySelectorAll<HTMLElement>('.chart[data-sensor]')].map((chart) => {
+            const canvas = chart.querySelector('canvas');
+            const ctx = canvas?.getContext('2d');
+            if (canvas == null || ctx == null) return 0;
+            const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+            let series = 0;
+            for (let i = 0; i < data.length; i += 4) {
+              // #1f4e9c, anti-aliased
+              if (
+                Math.abs((data[i] ?? 0) - 31) < 24 &&
+                Math.abs((data[i + 1] ?? 0) - 78) < 24 &&
+                Math.abs((data[i + 2] ?? 0) - 156) < 24
+              )
+                series++;
+            }
+            return series;
+          }),
+        ),
+      { timeout: 10_000 },
+    ).toSatisfy((counts: number[]) => counts.length === 7 && counts.every((n) => n > 0));
     expect(await page.locator('.chart[data-sensor="temperature_coil"] .chart-limits').textContent()).toBe(
       'warning ≥ 100.0 °C · critical ≥ 120.0 °C',
     );
@@ -186,24 +186,24 @@ describe.runIf(runsWith(CHROMIUM))('operator dashboard in chromium', () => {
       /^\d\.\d\d bar$/,
     );
     // Component health: the fifteen FMEA components, each with a health index and both RPNs.
-    await expect
-      .poll(() => page.locator('[data-testid="components"] tbody').count(), { timeout: 15_000 })
-      .toBe(15);
+    await eventually(() => page.locator('[data-testid="components"] tbody').count(), {
+      timeout: 15_000,
+    }).toBe(15);
     const first = page.locator('[data-testid="components"] tbody').first();
     expect(await first.locator('.health-value').textContent()).toMatch(/^\d+\.\d$/);
     expect(Number(await first.locator('.rpn-dynamic').textContent())).toBeGreaterThanOrEqual(
       Number(await first.locator('.rpn').textContent()),
     );
     await first.locator('button.details').click();
-    await expect.poll(() => first.locator('.recommendations li').count()).toBeGreaterThan(0);
+    await eventually(() => first.locator('.recommendations li').count()).toBeGreaterThan(0);
     expect(await first.locator('tr.detail').textContent()).toMatch(/Health \d+\.\d = 0\.4 × RPN score/);
     // OEE: figures of the shift and the trend.
     expect(await page.locator('[data-testid="oee-figures"] [data-key="oee"] dd').textContent()).toMatch(
       /^\d+\.\d %$/,
     );
-    await expect
-      .poll(async () => Number(await page.locator('.oee-chart').getAttribute('data-points')))
-      .toBeGreaterThan(0);
+    await eventually(async () =>
+      Number(await page.locator('.oee-chart').getAttribute('data-points')),
+    ).toBeGreaterThan(0);
     await page.screenshot({ path: join(ARTIFACTS, 'machine.png'), fullPage: true });
   });
 
@@ -219,7 +219,7 @@ describe.runIf(runsWith(CHROMIUM))('operator dashboard in chromium', () => {
     expect(await page.locator('.chart[data-sensor="temperature_coil"]').getAttribute('data-level')).toMatch(
       /warning|critical/,
     );
-    await expect.poll(() => page.locator('header.top .badge').textContent()).toMatch(/^[1-9]\d*$/);
+    await eventually(() => page.locator('header.top .badge').textContent()).toMatch(/^[1-9]\d*$/);
 
     await page.getByLabel('Acknowledge as').fill('e2e-operator');
     await page.getByLabel('Acknowledge as').dispatchEvent('change');
@@ -227,9 +227,7 @@ describe.runIf(runsWith(CHROMIUM))('operator dashboard in chromium', () => {
     await button.focus();
     await page.keyboard.press('Enter');
     const acked = page.locator(`tr[data-alarm-id="${alarmId}"]`);
-    await expect
-      .poll(() => acked.getAttribute('data-state'), { timeout: 10_000 })
-      .toBe('active_acknowledged');
+    await eventually(() => acked.getAttribute('data-state')).toBe('active_acknowledged');
     expect(await acked.locator('.state-detail').textContent()).toMatch(/^by e2e-operator at \d\d:\d\d:\d\d$/);
 
     const { body } = await http(runtime, '/api/anomalies?machine_id=C_FL104&state=active_acknowledged');
@@ -246,15 +244,13 @@ describe.runIf(runsWith(CHROMIUM))('operator dashboard in chromium', () => {
 
   it('lists alarms by state with their distribution over sensors and categories', async () => {
     await page.goto(`${runtime.urls.dashboard}#/alarms?state=all&machine=C_FL104`);
-    await expect
-      .poll(async () =>
-        Number(
-          await page
-            .locator('[data-testid="distribution-sensor"] tr[data-key="temperature_coil"]')
-            .getAttribute('data-count'),
-        ),
-      )
-      .toBeGreaterThan(0);
+    await eventually(async () =>
+      Number(
+        await page
+          .locator('[data-testid="distribution-sensor"] tr[data-key="temperature_coil"]')
+          .getAttribute('data-count'),
+      ),
+    ).toBeGreaterThan(0);
     expect(
       Number(
         await page
@@ -262,18 +258,16 @@ describe.runIf(runsWith(CHROMIUM))('operator dashboard in chromium', () => {
           .getAttribute('data-count'),
       ),
     ).toBeGreaterThan(0);
-    await expect.poll(() => page.locator('[data-testid="alarm-list"] tbody tr').count()).toBeGreaterThan(0);
+    await eventually(() => page.locator('[data-testid="alarm-list"] tbody tr').count()).toBeGreaterThan(0);
     await page.getByLabel('State').selectOption('active_acknowledged');
-    await expect
-      .poll(() => new URL(page.url()).hash)
-      .toBe('#/alarms?state=active_acknowledged&machine=C_FL104');
-    await expect
-      .poll(() =>
-        page
-          .locator('[data-testid="alarm-list"] tbody tr')
-          .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-state'))),
-      )
-      .toSatisfy((states: string[]) => states.length > 0 && states.every((s) => s === 'active_acknowledged'));
+    await eventually(() => new URL(page.url()).hash).toBe(
+      '#/alarms?state=active_acknowledged&machine=C_FL104',
+    );
+    await eventually(() =>
+      page
+        .locator('[data-testid="alarm-list"] tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-state'))),
+    ).toSatisfy((states: string[]) => states.length > 0 && states.every((s) => s === 'active_acknowledged'));
     await page.screenshot({ path: join(ARTIFACTS, 'alarms.png'), fullPage: true });
   });
 
@@ -282,14 +276,12 @@ describe.runIf(runsWith(CHROMIUM))('operator dashboard in chromium', () => {
     await page.getByLabel('Total production (total_produksi)').fill('4500');
     await page.getByLabel('Defective pieces (produk_cacat)').fill('180');
     await page.getByRole('button', { name: 'Predict' }).click();
-    await expect
-      .poll(() =>
-        page
-          .getByTestId('prediction-value')
-          .textContent()
-          .catch(() => null),
-      )
-      .toMatch(/^\d+\.\d\d jam$/);
+    await eventually(() =>
+      page
+        .getByTestId('prediction-value')
+        .textContent()
+        .catch(() => null),
+    ).toMatch(/^\d+\.\d\d jam$/);
     expect(await page.locator('.model-info').textContent()).toMatch(/Random ?Forest/i);
     expect(await page.locator('.recommendation').textContent()).not.toBe('');
     await page.screenshot({ path: join(ARTIFACTS, 'predict.png') });
@@ -297,7 +289,7 @@ describe.runIf(runsWith(CHROMIUM))('operator dashboard in chromium', () => {
     await page.getByLabel('Defective pieces (produk_cacat)').fill('5000');
     await page.getByRole('button', { name: 'Predict' }).click();
     const result = page.getByTestId('prediction-result');
-    await expect.poll(() => result.getAttribute('data-state')).toBe('invalid');
+    await eventually(() => result.getAttribute('data-state')).toBe('invalid');
     expect(await result.textContent()).toMatch(
       /Check the figures.*produk_cacat cannot exceed total_produksi/,
     );
@@ -321,7 +313,7 @@ describe.runIf(runsWith(CHROMIUM))('operator dashboard in chromium', () => {
     );
     await page.getByLabel('Defective pieces (produk_cacat)').fill('180');
     await page.getByRole('button', { name: 'Predict' }).click();
-    await expect.poll(() => result.getAttribute('data-state')).toBe('unavailable');
+    await eventually(() => result.getAttribute('data-state')).toBe('unavailable');
     expect(await result.textContent()).toMatch(/No prediction model available.*flexotwin train/);
     await page.unroute('**/api/predict');
   });
@@ -329,24 +321,22 @@ describe.runIf(runsWith(CHROMIUM))('operator dashboard in chromium', () => {
   it('says so when the API cannot be reached, and recovers by itself', async () => {
     await page.goto(`${runtime.urls.dashboard}#/`);
     const status = page.getByTestId('live-status');
-    await expect.poll(() => status.getAttribute('data-state')).toBe('live');
+    await eventually(() => status.getAttribute('data-state')).toBe('live');
     await page.route('**/api/**', (route) => route.abort('connectionrefused'));
-    await expect.poll(() => status.getAttribute('data-state'), { timeout: 10_000 }).toBe('down');
+    await eventually(() => status.getAttribute('data-state')).toBe('down');
     expect(await status.textContent()).toMatch(
       /^Connection lost: The API cannot be reached · last update \d\d:\d\d:\d\d$/,
     );
     await page.unroute('**/api/**');
-    await expect.poll(() => status.getAttribute('data-state'), { timeout: 10_000 }).toBe('live');
+    await eventually(() => status.getAttribute('data-state')).toBe('live');
   });
 
   it('fits a tablet without sideways scrolling, and ran without page errors', async () => {
     await page.setViewportSize(TABLET);
     await page.goto(`${runtime.urls.dashboard}#/machine/C_FL104`);
-    await expect
-      .poll(async () =>
-        Number(await page.locator('.chart[data-sensor="temperature_coil"]').getAttribute('data-points')),
-      )
-      .toBeGreaterThan(0);
+    await eventually(async () =>
+      Number(await page.locator('.chart[data-sensor="temperature_coil"]').getAttribute('data-points')),
+    ).toBeGreaterThan(0);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(TABLET.width);
     await page.screenshot({ path: join(ARTIFACTS, 'machine-tablet.png') });
     expect(pageErrors).toEqual([]);
