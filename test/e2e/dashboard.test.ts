@@ -156,28 +156,26 @@ describe.runIf(runsWith(CHROMIUM))('operator dashboard in chromium', () => {
       ).toBeGreaterThanOrEqual(10);
     }
     // The series colour is on every chart's canvas: the line was drawn, not just the axes.
-    await eventually(
-      () =>
-        page.evaluate(() =>
-          [...document.querySelectorAll<HTMLElement>('.chart[data-sensor]')].map((chart) => {
-            const canvas = chart.querySelector('canvas');
-            const ctx = canvas?.getContext('2d');
-            if (canvas == null || ctx == null) return 0;
-            const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-            let series = 0;
-            for (let i = 0; i < data.length; i += 4) {
-              // #1f4e9c, anti-aliased
-              if (
-                Math.abs((data[i] ?? 0) - 31) < 24 &&
-                Math.abs((data[i + 1] ?? 0) - 78) < 24 &&
-                Math.abs((data[i + 2] ?? 0) - 156) < 24
-              )
-                series++;
-            }
-            return series;
-          }),
-        ),
-      { timeout: 10_000 },
+    await eventually(() =>
+      page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('.chart[data-sensor]')].map((chart) => {
+          const canvas = chart.querySelector('canvas');
+          const ctx = canvas?.getContext('2d');
+          if (canvas == null || ctx == null) return 0;
+          const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+          let series = 0;
+          for (let i = 0; i < data.length; i += 4) {
+            // #1f4e9c, anti-aliased
+            if (
+              Math.abs((data[i] ?? 0) - 31) < 24 &&
+              Math.abs((data[i + 1] ?? 0) - 78) < 24 &&
+              Math.abs((data[i + 2] ?? 0) - 156) < 24
+            )
+              series++;
+          }
+          return series;
+        }),
+      ),
     ).toSatisfy((counts: number[]) => counts.length === 7 && counts.every((n) => n > 0));
     expect(await page.locator('.chart[data-sensor="temperature_coil"] .chart-limits').textContent()).toBe(
       'warning ≥ 100.0 °C · critical ≥ 120.0 °C',
