@@ -128,6 +128,8 @@ describe('escalation', () => {
     expect(summary(events)).toEqual(['raised:coil_temp_high:critical', 'updated:coil_temp_high:critical']);
     expect(events[1]?.alarm.value).toBe(105);
     expect(events[1]?.alarm.worst_value).toBe(125);
+    // The wording stays true: the worst value earned "critical", the latest is shown beside it.
+    expect(events[1]?.alarm.message).toBe('Coil temperature 125 °C ≥ critical limit 120 °C (latest 105 °C)');
   });
 
   it('escalates a voltage alarm from the ±5 % to the ±10 % band', () => {
@@ -226,7 +228,7 @@ describe('events', () => {
           worst_value: 110,
           last_seen: '2025-10-23T06:00:20.000Z',
           raised_at: '2025-10-23T06:00:10.000Z',
-          message: 'Coil temperature 108 °C ≥ warning limit 100 °C',
+          message: 'Coil temperature 110 °C ≥ warning limit 100 °C (latest 108 °C)',
           cleared_at: null,
         }),
       },

@@ -467,7 +467,13 @@ export function createDetector(
       worst_value: a.worst,
       threshold: a.threshold,
       unit: rule.unit,
-      message: describe(spec, a.severity, a.value, a.threshold, rule.unit),
+      // Worded on the worst value (the one that earned the severity), with the latest beside it when it
+      // differs: "… 124 °C ≥ critical limit 120 °C (latest 101 °C)" stays true as the alarm recovers.
+      message:
+        describe(spec, a.severity, a.worst, a.threshold, rule.unit) +
+        (a.value !== a.worst && spec.kind !== 'stuck' && spec.kind !== 'missing'
+          ? ` (latest ${format(a.value)} ${rule.unit})`
+          : ''),
       first_seen: new Date(a.first_seen).toISOString(),
       last_seen: new Date(a.last_seen).toISOString(),
       raised_at: new Date(a.raised_at).toISOString(),
