@@ -76,6 +76,25 @@ export const timestampSchema = z.union([z.string(), z.number()]).transform((valu
   return ms;
 });
 
+/**
+ * Magnitudes a number in a message may have: 0, or 1e-130 to 1e125 — what a DynamoDB number holds (the
+ * time-series, alarm and FMEA tables; Timestream takes any double). A reading outside cannot be stored,
+ * nor an alarm on it: the store refuses the whole write, which would take the other readings of its
+ * minute into quarantine, or fail its machine's records until they are dead-lettered. So it is refused
+ * here, alone, with this reason.
+ */
+export const MIN_MAGNITUDE = 1e-130;
+export const MAX_MAGNITUDE = 1e125;
+export const STORABLE_MESSAGE = `must be 0 or of magnitude ${MIN_MAGNITUDE} to ${MAX_MAGNITUDE} (what the stores hold)`;
+
+export function isStorable(value: number): boolean {
+  const magnitude = Math.abs(value);
+  return magnitude === 0 || (magnitude >= MIN_MAGNITUDE && magnitude <= MAX_MAGNITUDE);
+}
+
+/** A number the stores can hold (finite, and see {@link isStorable}). */
+const storable = (schema: z.ZodNumber = z.number()) => schema.refine(isStorable, STORABLE_MESSAGE);
+
 const seqSchema = z.number().int('must be an integer').min(0, 'must be ≥ 0').max(Number.MAX_SAFE_INTEGER);
 
 /** Known sensors are range-checked in the schema itself (fast, and their ranges appear in OpenAPI). */
@@ -83,13 +102,13 @@ const knownSensorShape = Object.fromEntries(
   SENSOR_NAMES.map((name) => {
     const { min, max, unit } = SENSORS[name];
     const message = `is outside the physical range ${min}..${max} ${unit}`;
-    return [name, z.number().min(min, message).max(max, message).optional()];
+    return [name, storable(z.number().min(min, message).max(max, message)).optional()];
   }),
 ) as { [K in SensorName]: z.ZodOptional<z.ZodNumber> };
 
 const sensorsSchema = z
   .object(knownSensorShape)
-  .catchall(z.number())
+  .catchall(storable())
   .superRefine((sensors, ctx) => {
     let count = 0;
     for (const name in sensors) {
@@ -118,8 +137,8 @@ export const telemetrySchema = z.object({
 export type TelemetryMessage = z.output<typeof telemetrySchema>;
 
 const count = z.number().int('must be an integer').min(0, 'must be ≥ 0').max(1_000_000_000);
-const minutes = z.number().min(0, 'must be ≥ 0').max(1440, 'must be ≤ 1440 (one day)');
-const percent = z.number().min(0, 'must be ≥ 0').max(100, 'must be ≤ 100');
+const minutes = storable(z.number().min(0, 'must be ≥ 0').max(1440, 'must be ≤ 1440 (one day)'));
+const percent = storable(z.number().min(0, 'must be ≥ 0').max(100, 'must be ≤ 100'));
 
 export const productionSchema = z
   .object({
@@ -132,7 +151,7 @@ export const productionSchema = z
     produk_cacat: count,
     planned_minutes: minutes,
     run_minutes: minutes,
-    ideal_rate_ppm: z.number().gt(0, 'must be > 0').max(100_000).optional(),
+    ideal_rate_ppm: storable(z.number().gt(0, 'must be > 0').max(100_000)).optional(),
     availability_rate: percent.optional(),
     performance_rate: percent.optional(),
     quality_rate: percent.optional(),

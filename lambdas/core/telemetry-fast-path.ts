@@ -11,8 +11,10 @@
 import type { TelemetryMessage } from './messages.js';
 import {
   MACHINE_ID_PATTERN,
+  MAX_MAGNITUDE,
   MAX_SENSORS_PER_MESSAGE,
   MAX_TIMESTAMP_MS,
+  MIN_MAGNITUDE,
   MIN_TIMESTAMP_MS,
 } from './messages.js';
 import { SENSORS, type SensorSpec } from './sensors.js';
@@ -95,6 +97,9 @@ export function acceptTelemetry(value: unknown, owned = false): TelemetryMessage
   for (const name in rawSensors) {
     const reading = (rawSensors as Record<string, unknown>)[name];
     if (typeof reading !== 'number' || !Number.isFinite(reading)) return undefined;
+    // A magnitude the stores cannot hold (messages.ts isStorable), inlined: this is the hot loop.
+    const magnitude = reading < 0 ? -reading : reading;
+    if (magnitude !== 0 && (magnitude < MIN_MAGNITUDE || magnitude > MAX_MAGNITUDE)) return undefined;
     const spec = KNOWN_SENSORS.get(name);
     if (spec !== undefined) {
       if (reading < spec.min || reading > spec.max) return undefined;

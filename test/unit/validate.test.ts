@@ -220,6 +220,21 @@ describe('validatePayload: refused messages name the reason', () => {
     }
   });
 
+  it('refuses numbers the stores cannot hold, each alone with its own reason (0 and the limits pass)', () => {
+    const refused = { humidity_env: 1e-200, oil_temp: 1e200, temperature_env: -1e-131 };
+    const reasons = refuse('telemetry', telemetry({ sensors: { ...refused, voltage: 0, pressure: 1e-130 } }));
+    expect(reasons.sort()).toEqual(
+      Object.keys(refused)
+        .map((name) => `sensors.${name}: must be 0 or of magnitude 1e-130 to 1e+125 (what the stores hold)`)
+        .sort(),
+    );
+    messageOf(validatePayload('telemetry', JSON.stringify(telemetry({ sensors: { oil_temp: 1e125 } })), ctx));
+    expect(refuse('production', productionMsg({ quality_rate: 5e-324, run_minutes: 1e-150 }))).toEqual([
+      'run_minutes: must be 0 or of magnitude 1e-130 to 1e+125 (what the stores hold)',
+      'quality_rate: must be 0 or of magnitude 1e-130 to 1e+125 (what the stores hold)',
+    ]);
+  });
+
   it('refuses a negative seq', () => {
     expect(refuse('telemetry', telemetry({ seq: -1 }))).toContain('seq: must be ≥ 0');
   });

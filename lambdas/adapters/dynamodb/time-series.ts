@@ -149,8 +149,9 @@ export class DynamoDbTimeSeriesStore implements TimeSeriesStore {
       );
       return { written: points.length, rejected: [] };
     } catch (error) {
-      // A ValidationException here is the item outgrowing 400 KB: retrying cannot help, so these readings
-      // are refused (and quarantined by the caller). Anything else is transient and fails the batch.
+      // A ValidationException here is the item outgrowing 400 KB (numbers DynamoDB cannot hold never get
+      // this far: the validator refuses them, messages.ts isStorable): retrying cannot help, so these
+      // readings are refused (and quarantined by the caller). Anything else is transient and fails the batch.
       if (error instanceof Error && error.name === 'ValidationException') {
         const reason = `DynamoDB refused the time-series bucket ${series} @ ${new Date(minute).toISOString()}: ${error.message}`;
         return {
