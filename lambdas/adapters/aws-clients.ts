@@ -79,7 +79,13 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
   );
   const dynamodb = once(() =>
     DynamoDBDocumentClient.from(new DynamoDBClient(base(e.dynamodb)), {
-      marshallOptions: { removeUndefinedValues: true },
+      marshallOptions: {
+        removeUndefinedValues: true,
+        // The marshaller takes an object for a plain one by its `constructor`; a telemetry reading with a
+        // sensor named "constructor" (a valid name) overrides it, and would be refused as a "class
+        // instance" — failing its machine's records on every retry. Every object we write is plain.
+        convertClassInstanceToMap: true,
+      },
     }),
   );
   const timestreamWrite = once(() => new TimestreamWriteClient(base(e.timestreamWrite)));

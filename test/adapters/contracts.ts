@@ -270,6 +270,16 @@ export function timeSeriesStoreContract(make: () => Promise<TimeSeriesStore>): v
       expect(raw.next_cursor).toBeUndefined();
     });
 
+    it('keeps sensors named like properties of every object ("constructor", "toString", …)', async () => {
+      const store = await make();
+      // Valid sensor names (1–64 of [A-Za-z0-9_]) that a generic marshaller may take for a class instance.
+      const sensors = { constructor: 5, toString: 6, hasOwnProperty: 7, valueOf: 8, current: 40 };
+      const report = await store.writeTelemetry([telemetry(0, { sensors })]);
+      expect(report).toEqual({ written: 1, rejected: [] });
+      const raw = await store.queryTelemetry({ machine_id: 'C_FL104', from: T0, to: T0 + 1 });
+      expect(raw.kind === 'raw' && raw.points.map((p) => ({ ...p.sensors }))).toEqual([sensors]);
+    });
+
     it('pages raw readings by cursor, [from, to) and sensor filter included', async () => {
       const store = await make();
       await store.writeTelemetry([...readings, ...other]);
