@@ -617,6 +617,13 @@ describe('API over a running fleet', () => {
     });
   });
 
+  it('answers a GET or HEAD that carries a body as if it had none (API Gateway passes such bodies on)', async () => {
+    const get = await f.call({ path: '/api/machines', body: '{"any":"thing"}' });
+    expect(get).toMatchObject({ status: 200, body: { machines: expect.any(Array) } });
+    const head = { method: 'HEAD', path: '/api/components/Pre-Feeder' };
+    expect((await f.call({ ...head, body: 'x' })).status).toBe((await f.call(head)).status);
+  });
+
   it('puts the request id of API Gateway in the header and in every error body', async () => {
     const ok = await f.call({ path: '/api/machines', requestId: 'abc-123' });
     expect(ok.headers['x-request-id']).toBe('abc-123');

@@ -149,7 +149,13 @@ export function createApiHandler(operations: Operations, options: RouterOptions)
         ),
       );
     } else {
-      const routed = { ...event, rawPath: canonicalPath(event.rawPath ?? '/') };
+      const routed = {
+        ...event,
+        rawPath: canonicalPath(event.rawPath ?? '/'),
+        // A GET or HEAD body means nothing, but API Gateway passes it on, and the router's Web Request
+        // refuses one (a TypeError the function would fail with: 500). Dropped, as servers ignore it.
+        ...((method === 'GET' || method === 'HEAD') && { body: undefined, isBase64Encoded: false }),
+      };
       result = (await router.resolve(routed, context)) as APIGatewayProxyStructuredResultV2;
     }
     result.headers = { ...result.headers, [REQUEST_ID_HEADER]: requestId };
