@@ -753,6 +753,12 @@ describe('API: predictions', () => {
       body: { error: 'Invalid input', input_received: null },
     });
     expect(await predict([1, 2])).toMatchObject({ status: 400, body: { input_received: [1, 2] } });
+    // Valid JSON nested too deep to echo back (JSON.stringify overflows the stack at ~5000 levels).
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    expect(await predict(deep)).toMatchObject({
+      status: 400,
+      body: { error: 'Invalid input', message: 'The body nests deeper than 32 levels', input_received: null },
+    });
     // A model trained on more features says which ones are missing.
     expect(await predict({ total_produksi: 10, produk_cacat: 1 })).toMatchObject({
       status: 400,

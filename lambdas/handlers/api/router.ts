@@ -186,6 +186,21 @@ function inputError(route: RouteSpec, message: string, received: unknown): ApiEr
     : new ApiError(400, message);
 }
 
+/** JSON bodies nest at most this deep: ours are flat objects, and a deeper one cannot be echoed back. */
+export const MAX_BODY_DEPTH = 32;
+
+/** Whether a parsed JSON value nests deeper than `limit` (iteratively: the value may be very deep). */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [v, depth] = next;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 async function parseBody(route: RouteSpec, text: string): Promise<unknown> {
   const schema = route.body as z.ZodType;
   let value: unknown;
@@ -198,6 +213,10 @@ async function parseBody(route: RouteSpec, text: string): Promise<unknown> {
     } catch (error) {
       throw inputError(route, `The body is not valid JSON: ${(error as Error).message}`, null);
     }
+    // JSON.parse takes any depth, JSON.stringify overflows the stack from ~5000 levels: echoing such a
+    // body in predict's input_received failed the error handler itself (500).
+    if (nestsDeeperThan(value, MAX_BODY_DEPTH))
+      throw inputError(route, `The body nests deeper than ${MAX_BODY_DEPTH} levels`, null);
   }
   const parsed = await schema.safeParseAsync(value);
   if (!parsed.success) throw inputError(route, issuesMessage(parsed.error), value);
