@@ -5,8 +5,9 @@
  * handed over (MQTT over WebSocket from the broker).
  *
  * Gateway behaviour kept from API Gateway HTTP APIs: a 10 MB request limit (413), a 30 s integration
- * timeout (503), a function error as 500 `{"message":"Internal Server Error"}`, and CORS answered by
- * the gateway for the configured origins only (none by default, as in the stack).
+ * timeout (503), a function error as 500 `{"message":"Internal Server Error"}`, a request that cannot
+ * be parsed as 400 `{"message":"Bad Request"}`, and CORS answered by the gateway for the configured
+ * origins only (none by default, as in the stack).
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -259,6 +260,25 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Local
       if (!response.headersSent) gatewayError(response, 500, 'Internal Server Error');
       else response.destroy();
     });
+  });
+  // Requests Node's HTTP parser refuses (an unknown method, raw non-ASCII or control bytes in the target,
+  // headers over 16 KB) never reach a handler; Node would answer a bare 400 without a body. Answered as
+  // the gateway's own errors are, in JSON.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout']
+          : [400, 'Bad Request'];
+    const body = JSON.stringify({ message });
+    socket.end(
+      `HTTP/1.1 ${status} ${message}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
   if (options.onUpgrade !== undefined) {
     const upgradePath = options.upgradePath ?? '/mqtt';

@@ -13,6 +13,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiGatewayEvent, requestTime, splitTarget, writeResult } from '../../local/api-gateway.js';
 import { type ApiFunction, startHttpServer } from '../../local/http-server.js';
+import { rawRequest } from '../support/raw-http.js';
 
 let server: Server;
 let port: number;
@@ -142,6 +143,34 @@ describe('local API Gateway translation', () => {
 });
 
 describe('local HTTP server', () => {
+  it('answers a request it cannot parse with a JSON gateway error, not a bare 400', async () => {
+    const api: ApiFunction = async () => ({ statusCode: 200, body: '{}' });
+    const local = await startHttpServer({ host: '127.0.0.1', port: 0, api });
+    try {
+      for (const [method, target] of [
+        ['BREW', '/api/health'],
+        ['GET', '/api/components/M\u00f6tor'],
+        ['GET', '/api/a\u0001b'],
+      ] as const) {
+        const answer = await rawRequest(local.port, { method, target });
+        expect(answer.status, `${method} ${target}`).toBe(400);
+        expect(answer.headers['content-type']).toMatch(/^application\/json/);
+        expect(JSON.parse(answer.body.toString())).toEqual({ message: 'Bad Request' });
+      }
+      const huge = await rawRequest(local.port, {
+        method: 'GET',
+        target: '/api/health',
+        headers: { 'x-big': 'x'.repeat(20_000) },
+      });
+      expect([huge.status, JSON.parse(huge.body.toString())]).toEqual([
+        431,
+        { message: 'Request Header Fields Too Large' },
+      ]);
+    } finally {
+      await local.close();
+    }
+  });
+
   it('answers CORS for configured origins only, and gateway errors as API Gateway does', async () => {
     const www = await mkdtemp(join(tmpdir(), 'flexotwin-www-'));
     await mkdir(join(www, 'assets'));
