@@ -15,6 +15,7 @@ import { type AddressInfo, createServer, type Server, type Socket } from 'node:n
 import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import { hostRefusal, isCrossSite, refuseUpgrade } from './request-guard.js';
 import { isBasicIngestTopic, matchIngestRule, type RuleMatch } from './rules-engine.js';
 
 export interface BrokerOptions {
@@ -161,7 +162,15 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
         response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
         response.end('MQTT over WebSocket: connect with an MQTT client to ws://<host>:<port>/\n');
       });
-      server.on('upgrade', handleUpgrade);
+      // The API server guards its /mqtt the same way before handing it over (request-guard.ts).
+      server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (
+          hostRefusal(request.headers.host, options.host) !== undefined ||
+          isCrossSite(request.headers.origin, request.headers.host)
+        )
+          refuseUpgrade(socket);
+        else handleUpgrade(request, socket, head);
+      });
       wsServer = server;
       wsPort = await listen(server, options.host, options.wsPort, 'MQTT over WebSocket', '--ws-port');
     }

@@ -7,7 +7,8 @@
  * Gateway behaviour kept from API Gateway HTTP APIs: a 10 MB request limit (413), a 30 s integration
  * timeout (503), a function error as 500 `{"message":"Internal Server Error"}`, a request that cannot
  * be parsed as 400 `{"message":"Bad Request"}`, and CORS answered by the gateway for the configured
- * origins only (none by default, as in the stack).
+ * origins only (none by default, as in the stack). What API Gateway does not need, being on the
+ * internet with IAM: request-guard.ts keeps other web pages in the user's browser out (403).
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -18,6 +19,7 @@ import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { apiGatewayEvent, lambdaContext, writeResult } from './api-gateway.js';
 import { listen } from './broker.js';
+import { hostRefusal, isCrossSite, refuseUpgrade, SAFE_METHODS } from './request-guard.js';
 
 export type ApiFunction = (
   event: APIGatewayProxyEventV2,
@@ -132,6 +134,12 @@ function corsHeaders(
 
 export async function startHttpServer(options: HttpServerOptions): Promise<LocalHttpServer> {
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  /** A Host that is not one, or not this machine's; a cross-site browser request that would change something. */
+  const refusal = (request: IncomingMessage, changes: boolean): 400 | 403 | undefined =>
+    hostRefusal(request.headers.host, options.host) ??
+    (changes && isCrossSite(request.headers.origin, request.headers.host, options.corsOrigins)
+      ? 403
+      : undefined);
   const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
   const staticRoot = options.staticRoot === undefined ? undefined : resolve(options.staticRoot);
 
@@ -255,6 +263,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Local
   const server = createServer((request, response) => {
     const started = Date.now();
     const path = request.url ?? '/';
+    const refused = refusal(
+      request,
+      isApiPath(path) && !SAFE_METHODS.has((request.method ?? '').toUpperCase()),
+    );
+    if (refused !== undefined) {
+      gatewayError(response, refused, refused === 400 ? 'Bad Request' : 'Forbidden');
+      options.accessLog?.({
+        method: request.method ?? '',
+        path,
+        status: refused,
+        ms: Date.now() - started,
+        request_id: randomUUID(),
+        source_ip: (request.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+      });
+      return;
+    }
     const work = isApiPath(path) ? serveApi(request, response, started) : serveStatic(request, response);
     work.catch(() => {
       if (!response.headersSent) gatewayError(response, 500, 'Internal Server Error');
@@ -284,8 +308,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Local
     const upgradePath = options.upgradePath ?? '/mqtt';
     const onUpgrade = options.onUpgrade;
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if ((request.url ?? '').split('?')[0] === upgradePath) onUpgrade(request, socket, head);
-      else socket.destroy();
+      if ((request.url ?? '').split('?')[0] !== upgradePath) socket.destroy();
+      else if (refusal(request, true) !== undefined) refuseUpgrade(socket);
+      else onUpgrade(request, socket, head);
     });
   }
   const port = await listen(server, options.host, options.port, 'The HTTP API', '--port');

@@ -57,6 +57,7 @@ import { API_PREFIX, type LocalHttpServer, startHttpServer } from './http-server
 import { addEmf, LocalLogger, LocalMetrics, LogFile, type LogLevelName, type LogSink } from './logs.js';
 import { ensureMaintenanceModel, type ModelStatus } from './model.js';
 import { type Batch, type DeadLetter, IngestQueue, type QueueStats, type Recovery } from './queue.js';
+import { isLoopback } from './request-guard.js';
 import { ingestBody } from './rules-engine.js';
 import { LOCAL_QUEUE, sqsEvent } from './sqs-event.js';
 
@@ -241,9 +242,7 @@ export function shortPath(path: string): string {
   return inside === '' ? '.' : inside.startsWith('..') || isAbsolute(inside) ? path : inside;
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
+export { isLoopback };
 
 const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
@@ -471,6 +470,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         `[QUEUE] WARN ${r.skippedLines} unreadable journal line(s) skipped; the journal was copied to ${r.copiedTo}`,
       );
 
+    // Said before anything listens there, so it is said even if binding fails.
+    if (!isLoopback(host)) {
+      print(
+        `[WARN] Binding to ${host}, not loopback: the API, the MQTT broker and MQTT over WebSocket are reachable from the network WITHOUT authentication. Use --host 127.0.0.1 unless you mean it.`,
+      );
+    }
+
     // The broker, its rules engine feeding the queue.
     const ingestMeter = rateMeter();
     let ingested = 0;
@@ -561,11 +567,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       dynamodb: emulators.dynamodbEndpoint,
     };
     print(`[API] Listening on ${urls.api} (MQTT over WebSocket on ${urls.mqttWebSocket})`);
-    if (!isLoopback(host)) {
-      print(
-        `[WARN] Bound to ${host}, not loopback: the API, the MQTT broker and MQTT over WebSocket are reachable from the network WITHOUT authentication. Use --host 127.0.0.1 unless you mean it.`,
-      );
-    }
     lock.update({ api: urls.api, mqtt: urls.mqtt });
     queue.start();
 
