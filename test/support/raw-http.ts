@@ -42,9 +42,9 @@ export function rawRequest(port: number, request: RawRequest, timeoutMs = 30_000
     const body = request.body ?? new Uint8Array();
     const lines = [
       `${request.method} ${request.target} HTTP/1.1`,
-      'host: 127.0.0.1',
-      'connection: close',
-      ...Object.entries(request.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
+      ...Object.entries({ host: '127.0.0.1', ...request.headers, connection: 'close' }).map(
+        ([k, v]) => `${k}: ${v}`,
+      ),
       ...(body.length > 0 || request.method === 'POST' || request.method === 'PUT'
         ? [`content-length: ${body.length}`]
         : []),
