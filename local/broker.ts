@@ -44,6 +44,11 @@ export interface LocalBroker {
   subscribe(filter: string, handler: MessageHandler): () => void;
   /** Stops accepting connections and disconnects every client (in-process publishing still works). */
   closeListeners(): Promise<void>;
+  /**
+   * Listens again on the same port(s) after `closeListeners`: with it, a broker restart as devices see
+   * it (connections dropped, refused while down, clean sessions), for fault-injection tests.
+   */
+  reopenListeners(): Promise<void>;
   /** Closes the listeners and the broker. */
   close(): Promise<void>;
 }
@@ -115,6 +120,8 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
   });
 
   const sockets = new Set<Socket | Duplex>();
+  /** Set while the listeners are closed (stopping, or a restart). */
+  let listenersClosed: Promise<void> | undefined;
   const track = (socket: Socket | Duplex) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -132,6 +139,11 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
       protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false,
   });
   const handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Down (stopping, or restarting): MQTT over the API port's /mqtt is refused like the TCP listener.
+    if (listenersClosed !== undefined) {
+      socket.destroy();
+      return;
+    }
     track(socket);
     wss.handleUpgrade(request, socket, head, (ws) => {
       const stream = createWebSocketStream(ws);
@@ -143,7 +155,6 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
 
   const closeServer = (server: Server | HttpServer | undefined) =>
     new Promise<void>((resolve) => (server?.listening ? server.close(() => resolve()) : resolve()));
-  let listenersClosed: Promise<void> | undefined;
   const closeListeners = () => {
     listenersClosed ??= (async () => {
       const closing = Promise.all([closeServer(tcp), closeServer(wsServer)]);
@@ -195,6 +206,15 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
         return () => aedes.unsubscribe(filter, deliver, () => {});
       },
       closeListeners,
+      async reopenListeners() {
+        if (listenersClosed === undefined) return;
+        await listenersClosed;
+        if (aedes.closed) throw new Error('the broker is closed');
+        await listen(tcp, options.host, port, 'The MQTT broker', '--mqtt-port');
+        if (wsServer !== undefined && wsPort !== undefined)
+          await listen(wsServer, options.host, wsPort, 'MQTT over WebSocket', '--ws-port');
+        listenersClosed = undefined;
+      },
       async close() {
         await closeListeners();
         wss.close();

@@ -31,6 +31,7 @@ interface DynaliteServer {
   address(): AddressInfo | string | null;
   close(callback: (error?: Error) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
+  off(event: 'error', listener: (error: Error) => void): void;
 }
 type DynaliteFactory = (options: Record<string, unknown>) => DynaliteServer;
 
@@ -54,8 +55,16 @@ export interface Emulators {
   readonly credentials: StaticCredentials;
   /** The environment-contract variables that point the adapters at these emulators. */
   readonly env: Readonly<Record<'AWS_REGION' | 'AWS_ENDPOINT_URL_S3' | 'AWS_ENDPOINT_URL_DYNAMODB', string>>;
+  /**
+   * A storage outage, for fault-injection tests: takes one emulator off the network (requests are
+   * refused) until `resume()` brings it back on the same port. Its data stays when it lives in a data
+   * directory (DynamoDB kept in memory starts empty again).
+   */
+  interrupt(service: EmulatedService): Promise<{ resume(): Promise<void> }>;
   stop(): Promise<void>;
 }
+
+export type EmulatedService = 's3' | 'dynamodb';
 
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   const host = options.host ?? '127.0.0.1';
@@ -69,15 +78,17 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   }
 
   const S3rver = require('s3rver') as S3rverConstructor;
-  const s3 = new S3rver({
-    address: host,
-    port: options.s3Port ?? 0,
-    silent: true,
-    directory: s3Dir,
-    // The SDK signs with the region's signing name; s3rver checks the key, not the signature's scope.
-    allowMismatchedSignatures: true,
-    vhostBuckets: false,
-  });
+  const s3rver = (port: number) =>
+    new S3rver({
+      address: host,
+      port,
+      silent: true,
+      directory: s3Dir,
+      // The SDK signs with the region's signing name; s3rver checks the key, not the signature's scope.
+      allowMismatchedSignatures: true,
+      vhostBuckets: false,
+    });
+  let s3 = s3rver(options.s3Port ?? 0);
   const s3Address = await s3.run();
 
   const dynalite = require('dynalite') as DynaliteFactory;
@@ -99,6 +110,9 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   }
   const dynamoAddress = dynamo.address() as AddressInfo;
 
+  const closeDynamo = () =>
+    new Promise<void>((resolve, reject) => dynamo.close((error) => (error ? reject(error) : resolve())));
+  const interrupted = new Set<EmulatedService>();
   const s3Endpoint = `http://${host}:${s3Address.port}`;
   const dynamodbEndpoint = `http://${host}:${dynamoAddress.port}`;
   return {
@@ -111,10 +125,33 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
       AWS_ENDPOINT_URL_S3: s3Endpoint,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
     },
+    async interrupt(service) {
+      if (interrupted.has(service)) throw new Error(`the ${service} emulator is already interrupted`);
+      interrupted.add(service);
+      if (service === 's3') await s3.close();
+      else await closeDynamo();
+      return {
+        async resume() {
+          if (!interrupted.delete(service)) return;
+          if (service === 's3') {
+            // A new s3rver on the same port and directory; dynalite listens again and reopens its store.
+            s3 = s3rver(s3Address.port);
+            await s3.run();
+          } else
+            await new Promise<void>((resolve, reject) => {
+              dynamo.on('error', reject);
+              dynamo.listen(dynamoAddress.port, host, () => {
+                dynamo.off('error', reject);
+                resolve();
+              });
+            });
+        },
+      };
+    },
     async stop() {
       await Promise.all([
-        s3.close(),
-        new Promise<void>((resolve, reject) => dynamo.close((error) => (error ? reject(error) : resolve()))),
+        interrupted.has('s3') ? undefined : s3.close(),
+        interrupted.has('dynamodb') ? undefined : closeDynamo(),
       ]);
       if (temporary !== undefined) rmSync(temporary, { recursive: true, force: true });
     },
