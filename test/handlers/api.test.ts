@@ -555,6 +555,12 @@ describe('API over a running fleet', () => {
     ).toMatchObject({ status: 404 });
     expect(await f.call({ method: 'POST', path, body: { by: '' } })).toMatchObject({ status: 400 });
     expect(await f.call({ method: 'POST', path, body: { who: 'x' } })).toMatchObject({ status: 400 });
+    // Not an id the processor mints (over DynamoDB's key size, or other characters): 400, not a store error.
+    for (const id of ['x'.repeat(3000), 'C_FL104.rule.1 or 1=1', 'ü'])
+      expect(
+        await f.call({ method: 'POST', path: `/api/anomalies/${encodeURIComponent(id)}/ack` }),
+        id.slice(0, 20),
+      ).toMatchObject({ status: 400, body: { message: 'alarm_id: is not an alarm id' } });
   });
 
   it('GET /api/openapi.json describes every route; GET /api/docs lists them as the original did', async () => {

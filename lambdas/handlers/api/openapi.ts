@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { MAX_BODY_BYTES } from '../../shared/http.js';
 import { API_PREFIX, pathParams, ROUTES, type RouteSpec } from './routes.js';
-import { errorSchema, machineIdParam } from './schemas.js';
+import { alarmIdParam, errorSchema, machineIdParam } from './schemas.js';
 
 export const API_NAME = 'FlexoTwin API';
 export const APP_NAME = 'FlexoTwin Smart Maintenance 4.0';
@@ -17,9 +17,9 @@ export const API_DESCRIPTION =
 
 type JsonSchema = Record<string, unknown>;
 
-/** Path parameter schemas: machine ids are validated, names are any non-empty text. */
+/** Path parameter schemas: machine and alarm ids are validated, names are any non-empty text. */
 export function pathParamSchema(name: string): z.ZodType {
-  return name === 'machine_id' ? machineIdParam : z.string().min(1);
+  return name === 'machine_id' ? machineIdParam : name === 'alarm_id' ? alarmIdParam : z.string().min(1);
 }
 
 const ERRORS: Readonly<Record<number, string>> = {

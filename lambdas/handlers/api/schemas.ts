@@ -418,6 +418,11 @@ export const timeParam = z
   .describe('ISO-8601 with a zone (2025-10-23T10:30:00Z) or epoch milliseconds');
 
 export const machineIdParam = z.string().regex(MACHINE_ID_PATTERN, 'is not a machine id');
+/**
+ * Alarm ids as the detector mints them, `<machine_id>.<rule_id>.<first seen, epoch ms>` (core/anomaly/
+ * engine.ts): anything else cannot name an alarm — and one over DynamoDB's key size would fail the read.
+ */
+export const alarmIdParam = z.string().regex(/^[A-Za-z0-9:_.-]{1,256}$/, 'is not an alarm id');
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 export const INTERVAL_PATTERN = /^(\d{1,6})(ms|s|m|h|d)$/;
