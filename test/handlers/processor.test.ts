@@ -306,6 +306,34 @@ describe('processor: detection across batches', () => {
     expect(second.metrics.filter((m) => m.name === 'ComponentHealthIndex')).toEqual([]);
   });
 
+  it('archives a message redelivered in another batch (QoS 1 after a lost PUBACK) once, and counts it', async () => {
+    const { aws, run } = await setup();
+    const first = await run([reading('r1', 1), reading('r2', 2), reading('r3', 3)]);
+    expect(first.result.batchItemFailures).toEqual([]);
+    // The device resent r2 (new message id); it arrives with new readings, in a batch of another shape.
+    const second = await run([{ ...reading('r2', 2), id: 'r2-resent' }, reading('r4', 4), reading('r5', 5)]);
+    expect(second.result.batchItemFailures).toEqual([]);
+    expect(metricSum(second.metrics, 'MessagesDuplicate')).toBe(1);
+    const lines: number[] = [];
+    for (const key of await listKeys(aws, 'raw/kind=telemetry/machine_id=C_FL104/'))
+      lines.push(...(await readLines(aws, key)).map((l) => JSON.parse(l).seq as number));
+    expect(lines.sort()).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('archives and stores a late reading (behind the watermark, never seen) once', async () => {
+    const { aws, run } = await setup();
+    await run([reading('l1', 1), reading('l3', 3)]);
+    const late = await run([reading('l2', 2)]);
+    expect(metricSum(late.metrics, 'MessagesDuplicate')).toBe(0);
+    await run([{ ...reading('l2', 2), id: 'l2-again' }]);
+    const lines: number[] = [];
+    for (const key of await listKeys(aws, 'raw/kind=telemetry/machine_id=C_FL104/'))
+      lines.push(...(await readLines(aws, key)).map((l) => JSON.parse(l).seq as number));
+    expect(lines.sort()).toEqual([1, 2, 3]);
+    const stored = await aws.stores.timeSeries.queryTelemetry({ machine_id: 'C_FL104', from: T0, to: NOW });
+    expect(stored.kind === 'raw' && stored.points.map((p) => p.seq)).toEqual([1, 2, 3]);
+  });
+
   it('leaves identical stored state when the same batch is processed twice', async () => {
     const { aws, publisher, run } = await setup();
     const hot = { vibration_rotor: 4.8 };

@@ -4,22 +4,31 @@
  *
  * Per machine, the writes happen in an order that makes a crash or failure at any point safe to retry:
  *
- *   1. time series, raw archive, alarms (in parallel) — all idempotent (keys per reading, per batch, per alarm);
- *   2. alarm events published (MQTT/IoT) — at-least-once: a retry republishes identical messages;
- *   3. the machine state saved, conditional on the version read — the commit point. Its watermark marks
+ *   1. the raw archive — one object per kind and hour, its key derived from the records it holds;
+ *   2. time series and alarms (in parallel) — idempotent (keys per reading, per alarm). After the raw
+ *      archive, so a reading in the time series is always in the raw archive too;
+ *   3. alarm events published (MQTT/IoT) — at-least-once: a retry republishes identical messages;
+ *   4. the machine state saved, conditional on the version read — the commit point. Its watermark marks
  *      the readings as detected, so only after everything above is stored;
- *   4. the shadow updated — a "latest value" document; a failure is logged and healed by the next batch.
+ *   5. the shadow updated — a "latest value" document; a failure is logged and healed by the next batch.
  *
  * A failure before the commit fails all of that machine's records (SQS redelivers them; detection
  * re-runs from the saved state and yields the same alarms with the same ids). A concurrent writer (the
  * conditional put fails) is handled the same way. A batch delivered twice finds every reading behind
  * the watermark: the state is not written again, nothing is published or counted twice.
+ *
+ * A reading behind what the state has taken in (the detector's watermark, the latest production
+ * snapshot) is a redelivery — SQS again, or an MQTT QoS 1 resend after a lost PUBACK, in a batch of
+ * another shape whose raw object has another key — or a late reading. The time series tells them
+ * apart (by 2. above, a reading in it is archived): redeliveries are counted as duplicates and written
+ * nowhere again; late readings are archived and stored like the others.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricUnit as Unit } from '@aws-lambda-powertools/metrics/types';
 import type { SQSRecord } from 'aws-lambda';
 import { batchIdOf, hourStart } from '../../adapters/s3/layout.js';
+import { MAX_RAW_LIMIT } from '../../adapters/time-series-query.js';
 import type { AlarmEvent } from '../../core/anomaly/alarm.js';
 import { createDetector, type Detector } from '../../core/anomaly/engine.js';
 import { defaultRules } from '../../core/anomaly/rules.js';
@@ -100,6 +109,8 @@ interface MachineResult {
   readonly machineId: string;
   readonly ok: boolean;
   readonly error?: Error;
+  /** Readings already stored by an earlier delivery: written nowhere again, counted as duplicates. */
+  readonly redelivered: number;
   /** Readings the time-series store refused (quarantined with the store's reason). */
   readonly rejected: QuarantinedMessage[];
   readonly events: readonly AlarmEvent[];
@@ -169,13 +180,14 @@ export async function processBatch(records: readonly SQSRecord[], ctx: BatchCont
     if (cause !== undefined) failed.set(duplicate, cause);
   }
 
-  emitMetrics(ctx, results, groups, quarantined.length, decoded.duplicates.size, failed);
+  const redelivered = results.reduce((n, r) => n + (r.ok ? r.redelivered : 0), 0);
+  emitMetrics(ctx, results, groups, quarantined.length, decoded.duplicates.size + redelivered, failed);
   return {
     failed,
     counts: {
       records: records.length,
       accepted: decoded.accepted.length,
-      duplicates: decoded.duplicates.size,
+      duplicates: decoded.duplicates.size + redelivered,
       quarantined: quarantined.length,
       machines: groups.size,
       committed: results.filter((r) => r.ok).length,
@@ -199,6 +211,13 @@ async function processMachine(
   }
   const before = loaded === undefined ? undefined : JSON.stringify(loaded.state);
   try {
+    // Before advanceMachine, which moves the loaded state on.
+    const stored = await storedAlready(
+      ctx.timeSeries,
+      machineId,
+      items.filter((i) => isBehind(i, loaded?.state)),
+    );
+    const fresh = stored.size === 0 ? items : items.filter((i) => !stored.has(readingId(i)));
     const { profile, shiftOffsetHours } = ctx.profileOf(machineId);
     const result = advanceMachine(loaded?.state, telemetry, production, {
       detector: ctx.detectorOf(machineId),
@@ -208,10 +227,10 @@ async function processMachine(
       ...(shiftOffsetHours !== undefined && { shiftOffsetHours }),
     });
 
+    await settleAll(rawObjects(machineId, fresh).map((o) => ctx.rawArchive.putRawBatch(o)));
     const [telemetryReport, productionReport] = await settleAll([
-      ctx.timeSeries.writeTelemetry(telemetry),
-      ctx.timeSeries.writeProduction(production),
-      ...rawObjects(machineId, items).map((o) => ctx.rawArchive.putRawBatch(o)),
+      ctx.timeSeries.writeTelemetry(fresh === items ? telemetry : messagesOf(fresh, 'telemetry')),
+      ctx.timeSeries.writeProduction(fresh === items ? production : messagesOf(fresh, 'production')),
       ...(result.events.length > 0 ? [ctx.anomalies.apply(result.events)] : []),
     ]);
     if (result.events.length > 0) await ctx.publisher.publishAlarmEvents(machineId, result.events);
@@ -234,6 +253,7 @@ async function processMachine(
     return {
       machineId,
       ok: true,
+      redelivered: items.length - fresh.length,
       rejected: [
         ...quarantineRejected(items, 'telemetry', telemetryReport as WriteReport),
         ...quarantineRejected(items, 'production', productionReport as WriteReport),
@@ -261,6 +281,7 @@ async function processMachine(
     return {
       machineId,
       ok: false,
+      redelivered: 0,
       error: cause,
       rejected: [],
       events: [],
@@ -269,6 +290,58 @@ async function processMachine(
       healthChanged: false,
     };
   }
+}
+
+const readingId = (i: Accepted) => `${i.kind}|${i.message.ts}|${i.message.seq}`;
+
+/** Whether the state has taken in a reading at or after this one (so this one is no longer detected). */
+function isBehind(item: Accepted, state: MachineState | undefined): boolean {
+  if (state === undefined) return false;
+  const { ts, seq } = item.message;
+  const mark =
+    item.kind === 'telemetry'
+      ? { ts: state.detector.watermark_ts, seq: state.detector.watermark_seq }
+      : state.shift;
+  return mark !== null && (ts < mark.ts || (ts === mark.ts && seq <= mark.seq));
+}
+
+/** Which of these readings the time series holds (read over their time range; they are few, if any). */
+async function storedAlready(
+  store: TimeSeriesStore,
+  machineId: string,
+  behind: readonly Accepted[],
+): Promise<ReadonlySet<string>> {
+  const found = new Set<string>();
+  for (const kind of ['telemetry', 'production'] as const) {
+    const of = behind.filter((i) => i.kind === kind);
+    if (of.length === 0) continue;
+    const from = of.reduce((t, i) => Math.min(t, i.message.ts), Number.POSITIVE_INFINITY);
+    const to = of.reduce((t, i) => Math.max(t, i.message.ts), 0) + 1;
+    const add = (p: { ts: number; seq: number }) => found.add(`${kind}|${p.ts}|${p.seq}`);
+    if (kind === 'production') {
+      for (const p of await store.queryProduction({ machine_id: machineId, from, to })) add(p);
+      continue;
+    }
+    let cursor: string | undefined;
+    do {
+      const page = await store.queryTelemetry({
+        machine_id: machineId,
+        from,
+        to,
+        limit: MAX_RAW_LIMIT,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      if (page.kind === 'raw') for (const p of page.points) add(p);
+      cursor = page.kind === 'raw' ? page.next_cursor : undefined;
+    } while (cursor !== undefined);
+  }
+  return found;
+}
+
+function messagesOf(items: readonly Accepted[], kind: 'telemetry'): TelemetryMessage[];
+function messagesOf(items: readonly Accepted[], kind: 'production'): ProductionMessage[];
+function messagesOf(items: readonly Accepted[], kind: MessageKind) {
+  return items.filter((i) => i.kind === kind).map((i) => i.message);
 }
 
 /** Awaits every promise (so none is left running), then throws the first failure if any. */
