@@ -186,8 +186,10 @@ describe('processor: a mixed batch', () => {
     const { run } = await setup((aws) => ({
       rawArchive: failing(aws.stores.rawArchive, { quarantine: true }),
     }));
-    const { result } = await run([reading('r1', 1), { id: 'bad', payload: 'nope', receivedAt: T0 }]);
+    const { result, metrics } = await run([reading('r1', 1), { id: 'bad', payload: 'nope', receivedAt: T0 }]);
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });
+    // Not quarantined yet: counted when the retry stores it, not on every attempt.
+    expect(metricSum(metrics, 'MessagesQuarantined')).toBe(0);
   });
 });
 

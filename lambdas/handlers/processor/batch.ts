@@ -164,6 +164,8 @@ export async function processBatch(records: readonly SQSRecord[], ctx: BatchCont
   }
 
   const quarantined = [...decoded.quarantined, ...results.flatMap((r) => (r.ok ? r.rejected : []))];
+  // Counted once stored: records whose quarantine write fails come back and are counted then.
+  let quarantinedStored = quarantined.length;
   if (quarantined.length > 0) {
     const batchId = batchIdOf(quarantined.map((q) => q.record_id));
     try {
@@ -172,6 +174,7 @@ export async function processBatch(records: readonly SQSRecord[], ctx: BatchCont
       const cause = asError(error);
       ctx.logger.error('quarantine write failed; the quarantined records will be retried', { error: cause });
       for (const q of quarantined) failed.set(q.record_id, cause);
+      quarantinedStored = 0;
     }
   }
   // A duplicate stands or falls with the record it duplicates.
@@ -181,14 +184,14 @@ export async function processBatch(records: readonly SQSRecord[], ctx: BatchCont
   }
 
   const redelivered = results.reduce((n, r) => n + (r.ok ? r.redelivered : 0), 0);
-  emitMetrics(ctx, results, groups, quarantined.length, decoded.duplicates.size + redelivered, failed);
+  emitMetrics(ctx, results, groups, quarantinedStored, decoded.duplicates.size + redelivered, failed);
   return {
     failed,
     counts: {
       records: records.length,
       accepted: decoded.accepted.length,
       duplicates: decoded.duplicates.size + redelivered,
-      quarantined: quarantined.length,
+      quarantined: quarantinedStored,
       machines: groups.size,
       committed: results.filter((r) => r.ok).length,
     },
