@@ -34,7 +34,7 @@ const PATTERNS: readonly { readonly kind: string; readonly regex: RegExp }[] = [
   { kind: 'GitHub token', regex: /\bgh[pousr]_[A-Za-z0-9]{36,}\b/ },
   { kind: 'Slack token', regex: /\bxox[abprs]-[A-Za-z0-9-]{10,}/ },
   { kind: 'Google API key', regex: /\bAIza[0-9A-Za-z_-]{35}\b/ },
-  { kind: 'npm token', regex: /\bnpm_[A-Za-z0-9]{36}\b|_authToken\s*=\s*\S{8,}/ },
+  { kind: 'npm token', regex: /\bnpm_[A-Za-z0-9]{36}\b|_authToken\s*=\s*(?!\$)[^\s'"`]{16,}/ },
 ];
 
 /** Names of files that hold keys, certificates or environments: never tracked. */
