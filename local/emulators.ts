@@ -24,12 +24,14 @@ export const EMULATOR_REGION = 'eu-west-1';
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
+  readonly httpServer?: { closeAllConnections(): void };
 }
 type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
 interface DynaliteServer {
   listen(port: number, host: string, callback: () => void): void;
   address(): AddressInfo | string | null;
   close(callback: (error?: Error) => void): void;
+  closeAllConnections(): void;
   on(event: 'error', listener: (error: Error) => void): void;
   off(event: 'error', listener: (error: Error) => void): void;
 }
@@ -128,8 +130,12 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     async interrupt(service) {
       if (interrupted.has(service)) throw new Error(`the ${service} emulator is already interrupted`);
       interrupted.add(service);
-      if (service === 's3') await s3.close();
-      else await closeDynamo();
+      // Down means down: open connections are dropped too (a close alone waits for them, and a client
+      // that keeps sending on a kept-alive connection would keep it open for ever).
+      const closing = service === 's3' ? s3.close() : closeDynamo();
+      if (service === 's3') s3.httpServer?.closeAllConnections();
+      else dynamo.closeAllConnections();
+      await closing;
       return {
         async resume() {
           if (!interrupted.delete(service)) return;

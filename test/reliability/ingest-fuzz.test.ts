@@ -50,6 +50,9 @@ const RECENT = Date.now() - 3_600_000;
 let dir: string;
 let runtime: LocalRuntime;
 let clients: MqttClient[] = [];
+const connectionEvents: string[] = [];
+const born = Date.now();
+const since = () => `+${((Date.now() - born) / 1000).toFixed(1)}s`;
 
 beforeAll(async () => {
   dir = await tempDir('fuzz');
@@ -70,9 +73,25 @@ beforeAll(async () => {
         client.once('connect', () => resolve());
         client.once('error', reject);
       });
+      // Without reconnects a dropped connection leaves its publishes waiting: recorded, and reported below.
+      client.on('close', () => connectionEvents.push(`${since()} fuzz-${i} closed`));
+      client.on('error', (error) => connectionEvents.push(`${since()} fuzz-${i} error: ${error.message}`));
+      client.on('packetreceive', (p) => {
+        if (p.cmd !== 'puback') connectionEvents.push(`${since()} fuzz-${i} got ${p.cmd}`);
+      });
+      client.on('packetsend', (p) => {
+        if (p.cmd !== 'publish') connectionEvents.push(`${since()} fuzz-${i} sent ${p.cmd}`);
+      });
       return client;
     }),
   );
+  const aedes = runtime.broker.aedes as unknown as {
+    on(event: string, listener: (client: { id?: string } | null, error?: Error) => void): void;
+  };
+  for (const event of ['clientError', 'connectionError', 'keepaliveTimeout', 'clientDisconnect'])
+    aedes.on(event, (client, error) =>
+      connectionEvents.push(`${since()} broker ${event} ${client?.id ?? ''} ${error?.message ?? ''}`),
+    );
 }, 60_000);
 
 afterAll(async () => {
@@ -532,9 +551,43 @@ async function publishRun(bads: readonly BadCase[], valids: readonly ValidCase[]
     }
   });
   const quarantinedBefore = runtime.stats().quarantined;
-  await Promise.all(publishes);
-  await runtime.flush();
+  await withDeadline(
+    Promise.all(publishes),
+    60_000,
+    () => `run ${r}: ${publishes.length} publishes not all acknowledged; ${diagnostics()}`,
+  );
+  await withDeadline(runtime.flush(), 60_000, () => `run ${r}: the queue did not drain; ${diagnostics()}`);
   return { r, expectedBad, expectedValid, quarantinedBefore };
+}
+
+/** Rejects with `why()` when `promise` has not settled in `ms` (a hang becomes a report). */
+async function withDeadline<T>(promise: Promise<T>, ms: number, why: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(why())), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Where the messages are: the queue, the broker's emitter, each client. */
+function diagnostics(): string {
+  const mq = (runtime.broker.aedes as unknown as { mq: { current: number; length: number } }).mq;
+  const perClient = clients.map((c, i) => {
+    const state = c as unknown as { outgoing: Record<string, unknown>; queue: unknown[] };
+    return `fuzz-${i} connected=${c.connected} unacknowledged=${Object.keys(state.outgoing).length} offline-queue=${state.queue.length}`;
+  });
+  return [
+    `ingested ${runtime.stats().ingested}, queue ${JSON.stringify(runtime.stats().queue)}`,
+    `broker emitter: ${mq.current} in flight, ${mq.length} waiting; ${runtime.broker.aedes.connectedClients} clients`,
+    ...perClient,
+    `connection events: ${connectionEvents.join('; ') || 'none'}`,
+  ].join(' | ');
 }
 
 async function checkRun({
