@@ -156,9 +156,11 @@ describe('processor: a mixed batch', () => {
       NOW - (T0 + 5100),
     ]);
     expect(metricSum(metrics, 'HealthIndex', { machine_id: 'C_FL104' })).toBeGreaterThan(0);
+    const components = metrics.filter((m) => m.name === 'ComponentHealthIndex');
+    expect(components).toHaveLength(15);
     expect(
-      metrics.filter((m) => m.name === 'ComponentHealthIndex' && m.dimensions.machine_id === 'C_FL104'),
-    ).toHaveLength(15);
+      components.every((m) => m.dimensions.component !== undefined && !('machine_id' in m.dimensions)),
+    ).toBe(true);
   });
 
   it('quarantines readings the time-series store refuses, with its reason, without failing them', async () => {
@@ -306,6 +308,50 @@ describe('processor: detection across batches', () => {
       second.metrics.filter((m) => m.name === 'HealthIndex' && m.dimensions.machine_id === 'C_FL104'),
     ).toEqual([health]);
     expect(second.metrics.filter((m) => m.name === 'ComponentHealthIndex')).toEqual([]);
+  });
+
+  it("reports each component's health once for the fleet: the worst machine's, whatever the fleet size", async () => {
+    const { aws, run } = await setup();
+    const machines = ['C_FL104', 'C_FL105', 'C_FL106'];
+    // C_FL105 runs hot: its thermal components degrade, the others' do not.
+    const records = machines.flatMap((machine, m) =>
+      [1, 2, 3]
+        .map((seq) =>
+          reading(
+            `${machine}-${seq}`,
+            seq,
+            machine === 'C_FL105' ? { temperature_coil: 150, vibration_rotor: 12 } : {},
+            machine,
+          ),
+        )
+        .map((r, i) => ({ ...r, id: `${m}-${i}` })),
+    );
+    const { result, metrics } = await run(records);
+    expect(result).toEqual({ batchItemFailures: [] });
+
+    const reported = new Map(
+      metrics
+        .filter((m) => m.name === 'ComponentHealthIndex')
+        .map((m) => [m.dimensions.component as string, m.value as number]),
+    );
+    expect(reported.size).toBe(15);
+    expect(metrics.filter((m) => m.name === 'ComponentHealthIndex')).toHaveLength(15);
+    // The value per component is the minimum over the machines, read back from what was stored.
+    const worst = new Map<string, number>();
+    const perMachine = new Map<string, Map<string, number>>();
+    for (const machine of machines) {
+      const state = await aws.stores.machineStates.get(machine);
+      const byComponent = new Map(
+        (state?.state.health?.components ?? []).map((c) => [c.component_name, c.health_index]),
+      );
+      perMachine.set(machine, byComponent);
+      for (const [c, v] of byComponent) worst.set(c, Math.min(worst.get(c) ?? Number.POSITIVE_INFINITY, v));
+    }
+    expect(reported).toEqual(worst);
+    // Not a constant: the hot machine sets at least one component's figure, below the others'.
+    const hot = perMachine.get('C_FL105') as Map<string, number>;
+    const cool = perMachine.get('C_FL104') as Map<string, number>;
+    expect([...hot].some(([c, v]) => v < (cool.get(c) ?? 0) && reported.get(c) === v)).toBe(true);
   });
 
   it('archives a message redelivered in another batch (QoS 1 after a lost PUBACK) once, and counts it', async () => {

@@ -236,10 +236,10 @@ describe('Monitoring construct: the dashboard', () => {
     expect(body).toContain(needle);
   });
 
-  it('has one component-health widget per context machine and percentiles for latency and duration', () => {
-    expect(body).toContain('Component health — C_FL104');
-    expect(body).toContain('Component health — C_FL105');
-    expect(body).toContain('machine_id=\\\\\\"C_FL105\\\\\\"');
+  it('charts component health fleet-wide (the worst machine per component) and percentiles for latency and duration', () => {
+    expect(body).toContain('Component health — worst machine (min)');
+    expect(body).toContain('{FlexoTwin,component,service} MetricName=\\\\\\"ComponentHealthIndex\\\\\\"');
+    expect(body).not.toContain('Component health — C_FL104');
     for (const stat of ['p50', 'p99']) expect(body).toContain(`"stat\\":\\"${stat}\\"`);
   });
 

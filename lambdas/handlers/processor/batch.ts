@@ -485,6 +485,11 @@ function emitMetrics(
     single('Anomalies', MetricUnit.Count, n, { category, severity });
   }
 
+  // The worst machine's health per component, fleet-wide: fifteen metrics for the whole fleet, not
+  // fifteen per machine ($0.30 each a month: more than a device's messages cost, docs/PERFORMANCE.md §6).
+  // Which machine it is, and every machine's components, are in the components table, the API and the
+  // "health" shadow.
+  const worstComponent = new Map<string, number>();
   for (const r of results) {
     if (!r.ok || !r.changed || r.committedAt === undefined) continue;
     for (const item of groups.get(r.machineId)?.items ?? []) {
@@ -501,12 +506,12 @@ function emitMetrics(
     single('HealthIndex', MetricUnit.NoUnit, health.health_index, { machine_id: r.machineId });
     if (!r.healthChanged) continue;
     for (const c of health.components) {
-      single('ComponentHealthIndex', MetricUnit.NoUnit, c.health_index, {
-        machine_id: r.machineId,
-        component: c.component_name,
-      });
+      const worst = worstComponent.get(c.component_name);
+      if (worst === undefined || c.health_index < worst) worstComponent.set(c.component_name, c.health_index);
     }
   }
+  for (const [component, value] of worstComponent)
+    single('ComponentHealthIndex', MetricUnit.NoUnit, value, { component });
 }
 
 function asError(error: unknown): Error {
