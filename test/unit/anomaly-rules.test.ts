@@ -309,6 +309,12 @@ describe('rate of rise of coil temperature (> 5 °C/min over a 60 s window)', ()
     expect(raised?.message).toBe('Coil temperature rising 6 °C/min, above 5 °C/min');
   });
 
+  it('publishes the derived rate to three decimals, as readings are', () => {
+    const raised = eventsOf(ramp(60_000, 5.1234567, 6)).find((e) => e.type === 'raised');
+    expect(raised?.alarm).toMatchObject({ value: 5.123, worst_value: 5.123 });
+    expect(raised?.alarm.message).toContain('5.12 °C/min');
+  });
+
   it('5 s cadence at 4.5 °C/min never raises', () => {
     expect(eventsOf(ramp(5_000, 0.375, 50))).toEqual([]);
   });

@@ -364,6 +364,8 @@ function unitOf(rule: RuleSpec): string {
   }
 }
 
+const round3 = (value: number) => Math.round(value * 1000) / 1000;
+
 const format = (value: number) =>
   Math.abs(value) >= 1000 ? Math.round(value).toString() : String(Math.round(value * 100) / 100);
 
@@ -463,8 +465,9 @@ export function createDetector(
       sensor: spec.sensor,
       component: spec.component,
       severity: a.severity,
-      value: a.value,
-      worst_value: a.worst,
+      // Readings carry at most three decimals; derived values (rates, σ) are published to the same.
+      value: round3(a.value),
+      worst_value: round3(a.worst),
       threshold: a.threshold,
       unit: rule.unit,
       // Worded on the worst value (the one that earned the severity), with the latest beside it when it

@@ -12,7 +12,13 @@ import { type Component, dynamicRpn, RPN_MAX } from '../../core/fmea.js';
 import { componentHealth, round1 } from '../../core/health.js';
 import type { MachineState } from '../../core/machine.js';
 import { computeShiftOee, computeWindowOee, type Oee, SHIFT_MS, shiftStart } from '../../core/oee.js';
-import type { AnomalyStore, ComponentStore, MachineStateStore, TimeSeriesStore } from '../../core/ports.js';
+import type {
+  AnomalyStore,
+  ComponentStore,
+  MachineStateStore,
+  SensorAggregate,
+  TimeSeriesStore,
+} from '../../core/ports.js';
 import type { MachineProfile } from '../../core/profiles.js';
 import type { ComponentCatalog } from '../../shared/component-catalog.js';
 import { ApiError, badRequest, notFound } from '../../shared/http.js';
@@ -74,6 +80,15 @@ const ok = (body: unknown): ApiResult => ({ status: 200, body });
 const iso = (ms: number) => new Date(ms).toISOString();
 const pct = (x: number | null) => (x === null ? null : round1(x * 100));
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Bucket averages to three decimals, the precision of the readings they average (min and max are readings). */
+function roundedAverages(
+  sensors: Readonly<Record<string, SensorAggregate>>,
+): Record<string, SensorAggregate> {
+  const out: Record<string, SensorAggregate> = {};
+  for (const [name, a] of Object.entries(sensors)) out[name] = { ...a, avg: Math.round(a.avg * 1000) / 1000 };
+  return out;
+}
+
 /** Longest telemetry range one request may cover, and most buckets one aggregate may return. */
 export const MAX_TELEMETRY_RANGE_MS = 31 * DAY_MS;
 export const MAX_BUCKETS = 10_000;
@@ -296,7 +311,7 @@ export function createOperations(s: ApiServices): Operations {
         interval: interval?.text ?? `${series.interval_ms}ms`,
         interval_ms: series.interval_ms,
         count: series.buckets.length,
-        buckets: series.buckets.map((b) => ({ ts: iso(b.ts), sensors: b.sensors })),
+        buckets: series.buckets.map((b) => ({ ts: iso(b.ts), sensors: roundedAverages(b.sensors) })),
       });
     },
 
