@@ -59,6 +59,20 @@ function fleetMetric(
   });
 }
 
+/** A full-width chart of a 0–100 health metric's minimum per `dimension`, with the warning and critical lines. */
+function healthWidget(title: string, metricName: string, dimension: string): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({
+    title,
+    left: [fleetSearch(metricName, [dimension], 'Minimum')],
+    leftYAxis: { min: 0, max: 100 },
+    leftAnnotations: [
+      { value: HEALTH_WARNING, label: 'Warning', color: '#EAB308' },
+      { value: HEALTH_CRITICAL, label: 'Critical', color: '#EF4444' },
+    ],
+    width: 24,
+  });
+}
+
 /** Every series of a processor metric with the given extra dimensions, e.g. one line per machine. */
 function fleetSearch(
   metricName: string,
@@ -218,33 +232,13 @@ export class Monitoring extends Construct {
             height: 4,
           }),
         ],
-        [
-          new cloudwatch.GraphWidget({
-            title: 'Health index per machine (min)',
-            left: [fleetSearch('HealthIndex', ['machine_id'], 'Minimum')],
-            leftYAxis: { min: 0, max: 100 },
-            leftAnnotations: [
-              { value: HEALTH_WARNING, label: 'Warning', color: '#EAB308' },
-              { value: HEALTH_CRITICAL, label: 'Critical', color: '#EF4444' },
-            ],
-            width: 24,
-          }),
-        ],
+        [healthWidget('Health index per machine (min)', 'HealthIndex', 'machine_id')],
         [
           // One series per component for the whole fleet — its worst machine — fifteen metrics however many
           // machines there are (per machine and component would be $0.30 × 15 per machine a month). Which
           // machine, and each machine's components: GET /api/health/{component_name}, the components
           // table, the shadow "health".
-          new cloudwatch.GraphWidget({
-            title: 'Component health — worst machine (min)',
-            left: [fleetSearch('ComponentHealthIndex', ['component'], 'Minimum')],
-            leftYAxis: { min: 0, max: 100 },
-            leftAnnotations: [
-              { value: HEALTH_WARNING, label: 'Warning', color: '#EAB308' },
-              { value: HEALTH_CRITICAL, label: 'Critical', color: '#EF4444' },
-            ],
-            width: 24,
-          }),
+          healthWidget('Component health — worst machine (min)', 'ComponentHealthIndex', 'component'),
         ],
         [
           new cloudwatch.GraphWidget({
