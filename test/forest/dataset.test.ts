@@ -163,6 +163,14 @@ describe('maintenance model', () => {
     expect(info.hyperparameters.features_per_split).toBe(2);
     const predictor = loadPredictor(model.body, model.version);
     expect(predictor.info).toMatchObject({ algorithm: 'Random Forest Regressor', training_rows: 160 });
+    // Scores are shown to four decimals; the artifact keeps them whole.
+    const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
+    const holdout = info.training.holdout as Record<string, number>;
+    expect(predictor.info.holdout).toEqual(
+      Object.fromEntries(Object.entries(holdout).map(([k, v]) => [k, r4(v)])),
+    );
+    expect(predictor.info.oob_r2).toBe(r4(info.training.oob_score as number));
+    expect(Object.values(holdout).some((v) => v !== r4(v))).toBe(true);
     const hours = predictor.predict({ total_produksi: 4500, produk_cacat: 120 });
     expect(hours).toBeGreaterThanOrEqual(0);
     expect(hours).toBeLessThanOrEqual(39 / 8);

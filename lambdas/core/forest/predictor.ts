@@ -43,9 +43,10 @@ export function loadPredictor(body: string, version?: string): MaintenancePredic
       created_at: info.created_at,
       training_rows: training.train_rows,
       date_range: training.date_range,
-      oob_r2: training.oob_score,
-      holdout: training.holdout,
-      feature_importances: training.feature_importances,
+      // Scores to four decimals: what a reader can use (the artifact keeps full precision).
+      oob_r2: training.oob_score == null ? training.oob_score : round4(training.oob_score),
+      holdout: training.holdout == null ? training.holdout : roundAll(training.holdout),
+      feature_importances: roundAll(training.feature_importances),
       hyperparameters,
     },
     predict(values) {
@@ -60,4 +61,10 @@ export function loadPredictor(body: string, version?: string): MaintenancePredic
       return forest.predictRow(row);
     },
   };
+}
+
+const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
+
+function roundAll<T extends Readonly<Record<string, number>>>(values: T): T {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, round4(v)])) as T;
 }
