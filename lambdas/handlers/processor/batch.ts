@@ -212,14 +212,15 @@ async function processMachine(
     if (item.kind === 'telemetry') telemetry.push(item.message);
     else production.push(item.message);
   }
-  const before = loaded === undefined ? undefined : JSON.stringify(loaded.state);
+  // Before advanceMachine, which moves the loaded state on.
+  const behind = items.filter((i) => isBehind(i, loaded?.state));
+  // A reading after the state's marks is taken in (its counter moves), so the state changes for sure.
+  // Only when every reading is behind (a redelivery, or late readings) can it stay the same: then, and
+  // only then, a snapshot tells (serialising a state costs more than detecting a machine's batch).
+  const before =
+    loaded !== undefined && behind.length === items.length ? JSON.stringify(loaded.state) : undefined;
   try {
-    // Before advanceMachine, which moves the loaded state on.
-    const stored = await storedAlready(
-      ctx.timeSeries,
-      machineId,
-      items.filter((i) => isBehind(i, loaded?.state)),
-    );
+    const stored = await storedAlready(ctx.timeSeries, machineId, behind);
     const fresh = stored.size === 0 ? items : items.filter((i) => !stored.has(readingId(i)));
     const { profile, shiftOffsetHours } = ctx.profileOf(machineId);
     const result = advanceMachine(loaded?.state, telemetry, production, {
