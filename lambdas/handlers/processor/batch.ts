@@ -437,6 +437,23 @@ export function shadowDocument(state: MachineState): Record<string, unknown> {
   };
 }
 
+/**
+ * One single-metric instance per Metrics, for as long as the container lives: each addMetric publishes
+ * its document and clears the dimensions, so reusing it emits exactly what a fresh one per metric would —
+ * without constructing a Metrics (environment reads, a Console) per metric, or per batch, which cost more
+ * than a small batch's detection itself (npm run bench, processor section).
+ */
+const singleMetrics = new WeakMap<Metrics, Metrics>();
+
+function singleMetricOf(metrics: Metrics): Metrics {
+  let one = singleMetrics.get(metrics);
+  if (one === undefined) {
+    one = metrics.singleMetric();
+    singleMetrics.set(metrics, one);
+  }
+  return one;
+}
+
 function emitMetrics(
   ctx: BatchContext,
   results: readonly MachineResult[],
@@ -446,13 +463,8 @@ function emitMetrics(
   failed: ReadonlyMap<string, Error>,
 ): void {
   const { metrics } = ctx;
-  // One single-metric instance for the whole batch: each addMetric publishes its document and clears the
-  // dimensions, so reusing it emits exactly what a fresh one per metric would — without constructing a
-  // Metrics (environment reads, a Console) per machine and component, which cost more than the batch's
-  // detection itself (npm run bench, processor section).
-  let one: Metrics | undefined;
   const single = (name: string, unit: Unit, value: number, dimensions: Record<string, string>) => {
-    one ??= metrics.singleMetric();
+    const one = singleMetricOf(metrics);
     for (const [k, v] of Object.entries(dimensions)) one.addDimension(k, v);
     one.addMetric(name, unit, value);
   };
