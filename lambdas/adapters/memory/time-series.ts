@@ -41,9 +41,7 @@ export class MemoryTimeSeriesStore implements TimeSeriesStore {
   /** Readings stored for a machine and kind, in (ts, seq) order (tests and benchmarks inspect these). */
   ordered<M extends TelemetryMessage | ProductionMessage>(machineId: string, kind: MessageKind): M[] {
     const map = this.series.get(`${machineId}#${kind}`);
-    return map === undefined
-      ? []
-      : ([...map.values()] as M[]).sort(byTimeThenSeq).map((m) => copyOf(m));
+    return map === undefined ? [] : ([...map.values()] as M[]).sort(byTimeThenSeq).map((m) => copyOf(m));
   }
 
   private write(kind: MessageKind, messages: readonly (TelemetryMessage | ProductionMessage)[]): WriteReport {
