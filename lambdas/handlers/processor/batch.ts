@@ -119,7 +119,6 @@ interface MachineResult {
   readonly changed: boolean;
   /** Messages newly taken into the twin state (a redelivered one is not counted again). */
   readonly processed: { readonly telemetry: number; readonly production: number };
-  readonly healthChanged: boolean;
   readonly committedAt?: number;
 }
 
@@ -266,7 +265,6 @@ async function processMachine(
       state: result.state,
       changed,
       processed: result.processed,
-      healthChanged: changed && result.healthChanged,
       committedAt,
     };
   } catch (error) {
@@ -291,7 +289,6 @@ async function processMachine(
       events: [],
       changed: false,
       processed: { telemetry: 0, production: 0 },
-      healthChanged: false,
     };
   }
 }
@@ -499,9 +496,10 @@ function emitMetrics(
   }
 
   // The worst machine's health per component, fleet-wide: fifteen metrics for the whole fleet, not
-  // fifteen per machine ($0.30 each a month: more than a device's messages cost, docs/PERFORMANCE.md §6).
-  // Which machine it is, and every machine's components, are in the components table, the API and the
-  // "health" shadow.
+  // fifteen per machine ($0.30 each a month: more than a device's messages cost, docs/PERFORMANCE.md §6),
+  // one value each per batch. The dashboard's 5-minute minimum over every invocation's values is the
+  // fleet's worst. Which machine it is, and every machine's components: the components table, the API,
+  // the "health" shadow.
   const worstComponent = new Map<string, number>();
   for (const r of results) {
     if (!r.ok || !r.changed || r.committedAt === undefined) continue;
@@ -517,7 +515,7 @@ function emitMetrics(
     // Every committed batch reports its machine's health, changed or not: the "health critical" alarm
     // needs a steady signal while the machine reports (silence is the ingest-stalled alarm's concern).
     single('HealthIndex', MetricUnit.NoUnit, health.health_index, { machine_id: r.machineId });
-    if (!r.healthChanged) continue;
+    // Changed or not, like HealthIndex: a worst machine whose health holds steady must stay the minimum.
     for (const c of health.components) {
       const worst = worstComponent.get(c.component_name);
       if (worst === undefined || c.health_index < worst) worstComponent.set(c.component_name, c.health_index);
