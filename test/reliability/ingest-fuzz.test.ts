@@ -577,6 +577,15 @@ async function withDeadline<T>(promise: Promise<T>, ms: number, why: () => strin
 
 /** Where the messages are: the queue, the broker's emitter, each client. */
 function diagnostics(): string {
+  try {
+    return describeState();
+  } catch (error) {
+    // Internals of aedes and MQTT.js read below may change: the deadline's report must not be lost to that.
+    return `(state not readable: ${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
+function describeState(): string {
   const mq = (runtime.broker.aedes as unknown as { mq: { current: number; length: number } }).mq;
   const perClient = clients.map((c, i) => {
     const state = c as unknown as { outgoing: Record<string, unknown>; queue: unknown[] };
