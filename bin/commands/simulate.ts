@@ -4,7 +4,7 @@
  * telemetry and production messages until the duration is over or Ctrl-C, then prints a summary.
  */
 import { appendFile, writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { publishTopic } from '../../lambdas/core/ingest-rules.js';
 import type { ProductionPayload } from '../../simulator/device.js';
 import {
@@ -66,7 +66,8 @@ Examples:
   npx flexotwin simulate --dry-run --out /tmp/s.jsonl --machines 3 --duration 60s --speed 60
   npx flexotwin simulate --history /tmp/h --machines 20 --interval 1s --speed 600
   npx flexotwin simulate --endpoint xxxx-ats.iot.eu-west-1.amazonaws.com \\
-      --cert 'certs/{machine_id}.cert.pem' --key 'certs/{machine_id}.private.key' --ca certs/AmazonRootCA1.pem
+      --cert 'certs/{machine_id}/certificate.pem.crt' --key 'certs/{machine_id}/private.pem.key' \\
+      --ca certs/AmazonRootCA1.pem
 
 Live mode (default) stamps messages with the current time while the history supplies the values and
 events; --history-time keeps the history's own timestamps (and ends with the history). A dry run uses a
@@ -89,7 +90,11 @@ export function register(program: Command): void {
       'machines to simulate: C_FL104, C_FL105, … (default: 1, or all of --history)',
       wholeNumber(1, 10_000),
     )
-    .option('--interval <duration>', 'time between two messages of a device', duration, 5000)
+    .addOption(
+      new Option('--interval <duration>', 'time between two messages of a device')
+        .argParser(duration)
+        .default(5000, '5s'),
+    )
     .option('--speed <k>', 'replay the history k× faster than real time', positiveNumber, 1)
     .option(
       '--duration <duration>',
