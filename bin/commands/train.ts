@@ -9,7 +9,7 @@
  */
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { createAwsClients } from '../../lambdas/adapters/aws-clients.js';
 import { S3ModelStore } from '../../lambdas/adapters/s3/model-store.js';
 import {
@@ -164,11 +164,10 @@ export function register(program: Command): void {
     .option('--features <a,b,...>', 'feature columns (default: every column but the target)', names)
     .option('--trees <n>', 'number of trees', wholeNumber(1), 100)
     .option('--min-samples-leaf <n>', 'fewest training rows in a leaf', wholeNumber(1), 1)
-    .option(
-      '--max-features <x>',
-      "features tried per split: fraction in (0, 1), count, 'sqrt' or 'all' (default 0.33; all for the maintenance model)",
-      maxFeatures,
-      0.33,
+    .addOption(
+      new Option('--max-features <x>', "features tried per split: fraction in (0, 1), count, 'sqrt' or 'all'")
+        .argParser(maxFeatures)
+        .default(0.33, '0.33; all for the maintenance model'),
     )
     .option('--max-depth <n>', 'deepest split level (default: unlimited)', wholeNumber(1))
     .option('--seed <n>', 'random seed: same data and seed give the same model', wholeNumber(0), 0)
