@@ -4,9 +4,14 @@
  * (or on that rule's Basic Ingest topic, `$aws/rules/<rule>/<topic>`) becomes the rule's projection
  * (base64 payload, topic(), topic(2), timestamp(), kind), which is the body of the queued message.
  */
-import { applyRule, INGEST_RULES, type IngestRule, topicMatches } from '../lambdas/core/ingest-rules.js';
-
-const BASIC_INGEST_PREFIX = '$aws/rules/';
+import {
+  applyRule,
+  BASIC_INGEST_PREFIX,
+  INGEST_RULES,
+  type IngestRule,
+  parseBasicIngestTopic,
+  topicMatches,
+} from '../lambdas/core/ingest-rules.js';
 
 export interface RuleMatch {
   readonly rule: IngestRule;
@@ -20,14 +25,13 @@ export function matchIngestRule(
   publishedTopic: string,
   rules: readonly IngestRule[] = INGEST_RULES,
 ): RuleMatch | undefined {
-  if (publishedTopic.startsWith(BASIC_INGEST_PREFIX)) {
-    const rest = publishedTopic.slice(BASIC_INGEST_PREFIX.length);
-    const slash = rest.indexOf('/');
-    if (slash <= 0) return undefined;
-    const name = rest.slice(0, slash);
-    const rule = rules.find((r) => r.name === name);
+  if (isBasicIngestTopic(publishedTopic)) {
+    const basic = parseBasicIngestTopic(publishedTopic);
+    const rule = basic === undefined ? undefined : rules.find((r) => r.name === basic.rule);
     // Basic Ingest addresses the rule by name; its FROM filter is not consulted (as in IoT Core).
-    return rule === undefined ? undefined : { rule, topic: rest.slice(slash + 1), basicIngest: true };
+    return rule === undefined || basic === undefined
+      ? undefined
+      : { rule, topic: basic.topic, basicIngest: true };
   }
   const rule = rules.find((r) => topicMatches(r.topicFilter, publishedTopic));
   return rule === undefined ? undefined : { rule, topic: publishedTopic, basicIngest: false };

@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { deviceTopicOf } from '../lambdas/core/ingest-rules.js';
 
 export interface MqttTarget {
   /** Broker URL, e.g. mqtt://127.0.0.1:1883 (the default) or mqtts://host:8883. */
@@ -73,9 +74,9 @@ function readPem(path: string | undefined, machineId: string): Buffer | undefine
   return path === undefined ? undefined : readFileSync(path.replaceAll('{machine_id}', machineId));
 }
 
-/** Machine id from a device topic: flexotwin/{machine_id}/… */
+/** Machine id from a device topic, flexotwin/{machine_id}/…, also when published for Basic Ingest. */
 function machineOf(topic: string): string | undefined {
-  return topic.split('/')[1];
+  return deviceTopicOf(topic).split('/')[1];
 }
 
 export function createMqttPublisher(

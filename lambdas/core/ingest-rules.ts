@@ -84,12 +84,28 @@ export function ruleSql(rule: IngestRule): string {
   return `SELECT ${rule.projection.map(renderProjection).join(', ')} FROM '${rule.topicFilter}'`;
 }
 
+/** Topics under it go to the named rule only (IoT Core Basic Ingest), never to subscribers. */
+export const BASIC_INGEST_PREFIX = '$aws/rules/';
+
 /**
  * Basic Ingest: devices publish straight to the rule (`$aws/rules/<rule>/<topic>`), which skips the
  * message broker and its per-message charge. The rule still sees the plain topic in topic().
  */
 export function basicIngestTopic(rule: IngestRule, topic: string): string {
-  return `$aws/rules/${rule.name}/${topic}`;
+  return `${BASIC_INGEST_PREFIX}${rule.name}/${topic}`;
+}
+
+/** A Basic Ingest topic as its rule name and the device's own topic; undefined for any other topic. */
+export function parseBasicIngestTopic(topic: string): { rule: string; topic: string } | undefined {
+  if (!topic.startsWith(BASIC_INGEST_PREFIX)) return undefined;
+  const rest = topic.slice(BASIC_INGEST_PREFIX.length);
+  const slash = rest.indexOf('/');
+  return slash <= 0 ? undefined : { rule: rest.slice(0, slash), topic: rest.slice(slash + 1) };
+}
+
+/** The topic a device means, whether it published there or to the rule's Basic Ingest topic for it. */
+export function deviceTopicOf(publishedTopic: string): string {
+  return parseBasicIngestTopic(publishedTopic)?.topic ?? publishedTopic;
 }
 
 /**

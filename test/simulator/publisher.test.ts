@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { publishTopic } from '../../lambdas/core/ingest-rules.js';
 import { validatePayload } from '../../lambdas/core/validate.js';
 import { startFleet } from '../../simulator/fleet.js';
 import { generateHistory } from '../../simulator/generator.js';
 import { createJsonlSink } from '../../simulator/jsonl-sink.js';
+import { createMqttPublisher } from '../../simulator/mqtt.js';
 
 interface Broker {
   readonly port: number;
@@ -144,6 +146,26 @@ describe('MQTT publisher', () => {
     const arrived = new Set(received.map((m) => keyOf(m.payload)));
     expect(produced.filter((key) => !arrived.has(key))).toEqual([]);
     expect(arrived.size).toBe(produced.length);
+  });
+
+  it('publishes Basic Ingest topics on the connection of the device they name', async () => {
+    const broker = await startBroker(0);
+    cleanup.push(() => broker.close());
+    const publisher = createMqttPublisher(['C_FL104', 'C_FL105'], { url: `mqtt://127.0.0.1:${broker.port}` });
+    cleanup.push(() => publisher.close(true));
+    expect(await publisher.waitConnected(5000)).toBe(true);
+    const topics = ['flexotwin/C_FL104/telemetry', 'flexotwin/C_FL105/production'].map((t) =>
+      publishTopic(t, true),
+    );
+    expect(topics).toEqual([
+      '$aws/rules/flexotwin_telemetry/flexotwin/C_FL104/telemetry',
+      '$aws/rules/flexotwin_production/flexotwin/C_FL105/production',
+    ]);
+    for (const topic of topics) await publisher.publish(topic, '{}');
+    expect(broker.received.map((m) => m.topic)).toEqual(topics);
+    await expect(
+      publisher.publish('$aws/rules/flexotwin_telemetry/flexotwin/OTHER/telemetry', '{}'),
+    ).rejects.toThrow(/no device connection/);
   });
 
   it('dry run: writes {topic, payload} lines that all pass the core validator', async () => {

@@ -7,9 +7,11 @@ import { describe, expect, it } from 'vitest';
 import {
   applyRule,
   basicIngestTopic,
+  deviceTopicOf,
   HEALTH_SHADOW,
   INGEST_RULES,
   type IngestRule,
+  parseBasicIngestTopic,
   publishTopic,
   ruleSql,
   topicMatches,
@@ -150,6 +152,27 @@ describe('basicIngestTopic', () => {
     expect(basicIngestTopic(rule('telemetry'), topics.telemetry('C_FL104'))).toBe(
       '$aws/rules/flexotwin_telemetry/flexotwin/C_FL104/telemetry',
     );
+  });
+});
+
+describe('parseBasicIngestTopic and deviceTopicOf', () => {
+  it('undo basicIngestTopic, and leave every other topic alone', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...INGEST_RULES), fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/), (r, id) => {
+        const device = r.kind === 'telemetry' ? topics.telemetry(id) : topics.production(id);
+        const published = basicIngestTopic(r, device);
+        expect(parseBasicIngestTopic(published)).toEqual({ rule: r.name, topic: device });
+        expect(deviceTopicOf(published)).toBe(device);
+        expect(deviceTopicOf(device)).toBe(device);
+      }),
+    );
+    for (const topic of [
+      '$aws/rules/',
+      '$aws/rules/rule_only',
+      '$aws/rules//flexotwin/x/telemetry',
+      '$aws/things/x',
+    ])
+      expect(parseBasicIngestTopic(topic), topic).toBeUndefined();
   });
 });
 
