@@ -4,8 +4,8 @@
  */
 import uPlot from 'uplot';
 import { h, setAttr } from '../dom.js';
-import { timeAxisLabels } from '../format.js';
 import type { OeeTrend } from '../types.js';
+import { timeAxis, valueAxis } from './axes.js';
 import { COLORS } from './colors.js';
 
 const HEIGHT = 190;
@@ -95,23 +95,7 @@ export class OeeChart {
         line('Performance', COLORS.performance, 1.25),
         line('Quality', COLORS.quality, 1.25),
       ],
-      axes: [
-        {
-          stroke: COLORS.axis,
-          grid: { stroke: COLORS.grid, width: 1 },
-          ticks: { show: false },
-          size: 28,
-          values: (u, splits) =>
-            timeAxisLabels(splits, ((u.scales.x?.max ?? 0) - (u.scales.x?.min ?? 0)) * 1000),
-        },
-        {
-          stroke: COLORS.axis,
-          grid: { stroke: COLORS.grid, width: 1 },
-          ticks: { show: false },
-          size: 44,
-          values: (_u, splits) => splits.map((v) => `${v} %`),
-        },
-      ],
+      axes: [timeAxis(), valueAxis(44, (v) => `${v} %`)],
     };
   }
 }

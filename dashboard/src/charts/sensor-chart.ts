@@ -6,9 +6,10 @@
  */
 import uPlot from 'uplot';
 import { h, setAttr, setText } from '../dom.js';
-import { formatSensor, formatTime, sensorDisplay, timeAxisLabels, toDisplay } from '../format.js';
+import { formatSensor, formatTime, sensorDisplay, toDisplay } from '../format.js';
 import type { AlarmSpan, Columns, Level, ThresholdLine } from '../shape.js';
 import { yRange } from '../shape.js';
+import { timeAxis, valueAxis } from './axes.js';
 import { COLORS } from './colors.js';
 
 export interface SensorChartData {
@@ -118,23 +119,7 @@ export class SensorChart {
         { label: 'max', stroke: 'transparent', points: { show: false } },
       ],
       bands: [{ series: [3, 2], fill: COLORS.band }],
-      axes: [
-        {
-          stroke: COLORS.axis,
-          grid: { stroke: COLORS.grid, width: 1 },
-          ticks: { show: false },
-          size: 28,
-          values: (u, splits) =>
-            timeAxisLabels(splits, ((u.scales.x?.max ?? 0) - (u.scales.x?.min ?? 0)) * 1000),
-        },
-        {
-          stroke: COLORS.axis,
-          grid: { stroke: COLORS.grid, width: 1 },
-          ticks: { show: false },
-          size: 52,
-          values: (_u, splits) => splits.map((v) => v.toFixed(Math.max(0, d.decimals - 1))),
-        },
-      ],
+      axes: [timeAxis(), valueAxis(52, (v) => v.toFixed(Math.max(0, d.decimals - 1)))],
       hooks: {
         drawClear: [(u) => this.drawSpans(u)],
         draw: [(u) => this.drawLines(u)],
