@@ -28,6 +28,7 @@ export {
   historyMachines,
   machineIds,
   REPORT_COLUMNS,
+  SENSOR_AGGREGATE_COLUMNS,
 } from './history.js';
 export {
   type ColumnMapping,

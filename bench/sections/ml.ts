@@ -31,7 +31,7 @@ import {
   trainForest,
   trainTestSplit,
 } from '../../lambdas/core/forest/index.js';
-import { generateHistory, writeHistory } from '../../simulator/index.js';
+import { generateHistory, SENSOR_AGGREGATE_COLUMNS, writeHistory } from '../../simulator/index.js';
 import { type Figure, median, type Section } from '../report.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -45,16 +45,7 @@ const FEATURES = [
   'total_produksi',
   'availability_rate',
   'performance_rate',
-  'temp_coil_avg',
-  'temp_coil_max',
-  'vibration_rms_avg',
-  'vibration_rms_max',
-  'current_avg',
-  'voltage_avg',
-  'pressure_avg',
-  'pressure_std',
-  'temp_env_avg',
-  'humidity_env_avg',
+  ...SENSOR_AGGREGATE_COLUMNS,
 ];
 const MIN_SAMPLES_LEAF = 5;
 const MAX_FEATURES = 0.33;
