@@ -5,10 +5,10 @@
  * messages the broker acknowledged still queued, it processes each of them exactly once when started
  * again. Bad options end with a one-line error and exit code 1.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, publish, ROOT, run, telemetry, tempDir, until } from './support.js';
+import { bannerUrls, connect, publish, ROOT, run, spawnLocal, telemetry, tempDir, until } from './support.js';
 
 let dir: string;
 const children: ChildProcess[] = [];
@@ -21,29 +21,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The banner's API and MQTT URLs, once it is printed. */
-function urlsOf(stdout: string): { api: string; mqtt: string } | undefined {
-  const api = /^ {2}API +(http:\/\/127\.0\.0\.1:\d+\/api)/m.exec(stdout)?.[1];
-  const mqtt = /^ {2}MQTT +(mqtt:\/\/127\.0\.0\.1:\d+)/m.exec(stdout)?.[1];
-  return api === undefined || mqtt === undefined ? undefined : { api, mqtt };
-}
-
-function local(args: string[]) {
-  const child = spawn(process.execPath, ['bin/flexotwin.js', 'local', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const output = { stdout: '', stderr: '' };
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output.stdout += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output.stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output, exited };
-}
+const local = (args: string[]) => spawnLocal(args, children);
 
 async function fails(args: string[]): Promise<{ code: number; stderr: string }> {
   try {
@@ -63,7 +41,7 @@ describe('flexotwin local', () => {
       ...['--machines', '1', '--interval', '250ms', '--batch-window', '500ms', '--no-faults'],
     ]);
     const api = await until(
-      () => urlsOf(cli.output.stdout)?.api,
+      () => bannerUrls(cli.output.stdout)?.api,
       45_000,
       `the banner (output so far: ${cli.output.stdout.slice(-500)} ${cli.output.stderr})`,
     );
@@ -117,7 +95,7 @@ describe('flexotwin local', () => {
     ];
     // A batch window far longer than the test: everything published stays in the queue.
     const first = local([...common, '--batch-window', '10m']);
-    const urls = await until(() => urlsOf(first.output.stdout), 45_000, 'the first banner');
+    const urls = await until(() => bannerUrls(first.output.stdout), 45_000, 'the first banner');
     const device = await connect(urls.mqtt, 'e2e-kill-device');
     const T = Date.now() - 60_000;
     const N = 40;
@@ -129,7 +107,7 @@ describe('flexotwin local', () => {
     expect(await first.exited).toBeNull();
 
     const second = local([...common, '--batch-window', '200ms']);
-    const again = await until(() => urlsOf(second.output.stdout), 45_000, 'the second banner');
+    const again = await until(() => bannerUrls(second.output.stdout), 45_000, 'the second banner');
     expect(second.output.stdout).toMatch(
       new RegExp(`\\[QUEUE\\] Recovered ${N} message\\(s\\) from the last run`),
     );

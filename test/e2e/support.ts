@@ -4,7 +4,7 @@
  * requests) — which a test may skip without locally, but never on CI (CI=true): there a missing tool
  * fails the test.
  */
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,34 @@ export function runsWith(...tools: string[]): boolean {
 
 export function expectInstalled(...tools: string[]): void {
   for (const t of tools) expect(existsSync(t), `${t} is not installed (see .ci/run)`).toBe(true);
+}
+
+/**
+ * `flexotwin local` as a user runs it (`npm start`), in a child process whose output is collected.
+ * The child is added to `children`, which the suite kills in its afterAll.
+ */
+export function spawnLocal(args: string[], children: ChildProcess[]) {
+  const child = spawn(process.execPath, ['bin/flexotwin.js', 'local', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const output = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output.stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output.stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output, exited };
+}
+
+/** The banner's API and MQTT URLs, once it is printed. */
+export function bannerUrls(stdout: string): { api: string; mqtt: string } | undefined {
+  const api = /^ {2}API +(http:\/\/127\.0\.0\.1:\d+\/api)/m.exec(stdout)?.[1];
+  const mqtt = /^ {2}MQTT +(mqtt:\/\/127\.0\.0\.1:\d+)/m.exec(stdout)?.[1];
+  return api === undefined || mqtt === undefined ? undefined : { api, mqtt };
 }
 
 export async function tempDir(prefix: string): Promise<string> {

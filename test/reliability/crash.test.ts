@@ -10,7 +10,7 @@
  * exactly the alarms the core detector raises from these readings, each once, in the state it gives.
  * (test/e2e/local-cli.test.ts kills the CLI with messages queued, before any processing.)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,7 +21,15 @@ import { createDetector } from '../../lambdas/core/anomaly/engine.js';
 import { defaultRules } from '../../lambdas/core/anomaly/rules.js';
 import type { TelemetryMessage } from '../../lambdas/core/messages.js';
 import { machineProfile } from '../../lambdas/shared/config.js';
-import { connect, ROOT, startTestRuntime, telemetry, tempDir, until } from '../e2e/support.js';
+import {
+  bannerUrls,
+  connect,
+  spawnLocal,
+  startTestRuntime,
+  telemetry,
+  tempDir,
+  until,
+} from '../e2e/support.js';
 import {
   expectExactlyOnce,
   rawReadingCounts,
@@ -44,21 +52,8 @@ afterAll(async () => {
 });
 
 function local(args: string[]) {
-  const child = spawn(process.execPath, ['bin/flexotwin.js', 'local', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const output = { stdout: '', stderr: '' };
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output.stdout += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output.stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const mqtt = () => /^ {2}MQTT +(mqtt:\/\/127\.0\.0\.1:\d+)/m.exec(output.stdout)?.[1];
-  return { child, output, exited, mqtt };
+  const cli = spawnLocal(args, children);
+  return { ...cli, mqtt: () => bannerUrls(cli.output.stdout)?.mqtt };
 }
 
 /** The ops of the queue journal, in order. */

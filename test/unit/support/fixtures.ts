@@ -12,16 +12,8 @@ export const MACHINE = 'C_FL104';
 export const T0 = Date.parse('2025-10-23T06:00:00.000Z');
 export const CADENCE_MS = 5_000;
 
-/** Sensor readings comfortably inside every band of the Flexo 104 profile. */
-export const NORMAL_SENSORS = {
-  temperature_coil: 72.4,
-  vibration_rotor: 2.1,
-  current: 41.2,
-  voltage: 398,
-  pressure: 601_000,
-  temperature_env: 29.1,
-  humidity_env: 64,
-} as const;
+/** Sensor readings comfortably inside every band of the Flexo 104 profile (shared with the other suites). */
+export { NORMAL_SENSORS } from '../../support/fixtures.js';
 
 /**
  * Normal readings with a little noise that depends on `i`, so long runs do not trip the stuck-sensor
