@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import { ALARM_STATES, type Alarm } from '../../core/anomaly/alarm.js';
 import { ANOMALY_CATEGORIES, type RuleSpec, SEVERITIES } from '../../core/anomaly/rules.js';
-import { componentSchema, ratingSchema, recommendationsSchema } from '../../core/fmea.js';
+import { componentSchema, ratingSchema } from '../../core/fmea.js';
 import { type ComponentHealth, HEALTH_STATUSES } from '../../core/health.js';
 import { MACHINE_ID_PATTERN, MACHINE_STATUSES, timestampSchema } from '../../core/messages.js';
 import { VIBRATION_CLASSES } from '../../core/profiles.js';
@@ -94,15 +94,8 @@ export const componentListSchema = z
 export const componentDetailSchema = componentSummarySchema
   .extend({
     machine_id: z.string(),
-    description: z.string(),
-    failure_mode: z.string(),
-    effect: z.string(),
-    cause: z.string(),
-    severity: ratingSchema,
-    occurrence: ratingSchema,
-    detection: ratingSchema,
-    linked_sensors: componentSchema.shape.linked_sensors,
-    recommendations: recommendationsSchema,
+    // The FMEA fields as the components table holds them (lambdas/core/fmea.ts).
+    ...componentSchema.omit({ component_name: true }).shape,
   })
   .meta({ id: 'ComponentDetail' });
 
