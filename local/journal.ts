@@ -112,7 +112,9 @@ interface Pending {
 }
 
 export class Journal<R> {
+  /** Undefined while a compaction swaps the file (appends queue meanwhile) and after close(). */
   private handle: FileHandle | undefined;
+  private closed = false;
   private pending: Pending[] = [];
   private writing: Promise<void> | undefined;
   private bytes = 0;
@@ -161,7 +163,7 @@ export class Journal<R> {
    */
   append(records: readonly R[], applied?: () => void): Promise<void> {
     if (this.failed !== undefined) return Promise.reject(this.failed);
-    if (this.handle === undefined) return Promise.reject(new Error('the journal is closed'));
+    if (this.closed) return Promise.reject(new Error('the journal is closed'));
     const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ text, resolve, reject, ...(applied === undefined ? {} : { applied }) });
@@ -176,7 +178,7 @@ export class Journal<R> {
 
   /** Rewrites the file as the current snapshot, between two writes. */
   async compact(): Promise<void> {
-    if (this.handle === undefined) throw new Error('the journal is closed');
+    if (this.closed) throw new Error('the journal is closed');
     this.compactRequested = true;
     this.writing ??= this.drain();
     await this.settle();
@@ -184,6 +186,7 @@ export class Journal<R> {
 
   async close(): Promise<void> {
     await this.settle();
+    this.closed = true;
     const handle = this.handle;
     this.handle = undefined;
     await handle?.close();

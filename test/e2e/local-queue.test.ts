@@ -2,7 +2,8 @@
  * The local runtime's ingest queue (local/queue.ts) on a real journal file: batching by size and window,
  * partial batch failures and visibility-timeout retries with receive counts, the dead-letter store and
  * redrive, and recovery — after an in-process "crash", after a real SIGKILL mid-batch (the same batch
- * comes back first, nothing acknowledged is lost), and from a torn or damaged journal.
+ * comes back first, nothing acknowledged is lost), and from a torn or damaged journal; and the journal
+ * taking appends while a compaction rewrites it.
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, statSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Journal, replayJournal } from '../../local/journal.js';
 import { type Batch, type Consumer, IngestQueue, type IngestQueueOptions } from '../../local/queue.js';
 
 let dir: string;
@@ -274,5 +276,39 @@ describe('local ingest queue', () => {
     const reopened = await open(path, async () => ({ failed: [] }));
     expect(reopened.recovery).toMatchObject({ pending: 0, deadLetters: 0 });
     await reopened.close();
+  });
+
+  it('takes appends that arrive while a compaction is rewriting the file, and loses none of them', async () => {
+    const path = journalPath();
+    const live: string[] = [];
+    // Compacts before every write once anything is in the file: each append races a rewrite.
+    const journal = await Journal.create<string>(
+      path,
+      [],
+      () => live,
+      () => 0,
+      {
+        compactAtBytes: 1,
+        compactRatio: 1,
+      },
+    );
+    await journal.append(['first'], () => live.push('first'));
+    const appends: Promise<string>[] = [];
+    for (let i = 0; i < 50; i++) {
+      const record = `r${i}`;
+      appends.push(
+        journal
+          .append([record], () => live.push(record))
+          .then(
+            () => 'written',
+            (error: Error) => error.message,
+          ),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(new Set(await Promise.all(appends))).toEqual(new Set(['written']));
+    await journal.close();
+    await expect(journal.append(['late'])).rejects.toThrow('the journal is closed');
+    expect(replayJournal(path, (v) => (typeof v === 'string' ? v : undefined)).records).toEqual(live);
   });
 });
