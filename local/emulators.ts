@@ -4,11 +4,14 @@
  * setup (random free ports, a temporary directory). The buckets and tables are created from the same
  * definitions the stack deploys (adapters/dynamodb/tables.ts, the environment contract).
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { StaticCredentials } from '../lambdas/adapters/aws-clients.js';
@@ -21,10 +24,22 @@ const require = createRequire(import.meta.url);
 export const EMULATOR_CREDENTIALS: StaticCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 export const EMULATOR_REGION = 'eu-west-1';
 
+interface S3rverObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly content: Buffer | Readable;
+  readonly metadata: Record<string, string>;
+}
+interface S3rverStore {
+  putObject(object: S3rverObject): Promise<{ size: number; md5: string }>;
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+}
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
   readonly httpServer?: { closeAllConnections(): void };
+  readonly store: S3rverStore;
 }
 type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
 interface DynaliteServer {
@@ -81,15 +96,17 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
 
   const S3rver = require('s3rver') as S3rverConstructor;
   const s3rver = (port: number) =>
-    new S3rver({
-      address: host,
-      port,
-      silent: true,
-      directory: s3Dir,
-      // The SDK signs with the region's signing name; s3rver checks the key, not the signature's scope.
-      allowMismatchedSignatures: true,
-      vhostBuckets: false,
-    });
+    atomicPuts(
+      new S3rver({
+        address: host,
+        port,
+        silent: true,
+        directory: s3Dir,
+        // The SDK signs with the region's signing name; s3rver checks the key, not the signature's scope.
+        allowMismatchedSignatures: true,
+        vhostBuckets: false,
+      }),
+    );
   let s3 = s3rver(options.s3Port ?? 0);
   const s3Address = await s3.run();
 
@@ -162,6 +179,54 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
       if (temporary !== undefined) rmSync(temporary, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Makes the emulator's PutObject all-or-nothing, as S3's is. s3rver streams the request body straight
+ * into the object's file, so a connection dropped mid-upload (a client killed, an outage) leaves a
+ * truncated object behind — a corrupt gzip that real S3 would never store. Here the body is read to its
+ * end first, checked against Content-Length, written to a temporary file and renamed over the object;
+ * an incomplete upload fails and the previous object, if any, stays as it was.
+ */
+function atomicPuts(instance: S3rverInstance): S3rverInstance {
+  const store = instance.store;
+  store.putObject = async (object) => {
+    const body = Buffer.isBuffer(object.content) ? object.content : await completeBody(object.content);
+    const declared = object.metadata['content-length'];
+    if (declared !== undefined && Number(declared) !== body.length)
+      throw new Error(`incomplete upload: ${body.length} of ${declared} bytes`);
+    const path = store.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(dirname(path), { recursive: true });
+    const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(temporary, body);
+      await rename(temporary, path);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    const md5 = createHash('md5').update(body).digest('hex');
+    await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+    return { size: body.length, md5 };
+  };
+  return instance;
+}
+
+/** The whole of a request body; rejects if the stream closes or fails before its end. */
+function completeBody(stream: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let ended = false;
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.once('end', () => {
+      ended = true;
+      resolve(Buffer.concat(chunks));
+    });
+    stream.once('error', reject);
+    stream.once('close', () => {
+      if (!ended) reject(new Error('the upload was interrupted before its end'));
+    });
+  });
 }
 
 export interface ResourceNames {

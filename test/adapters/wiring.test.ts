@@ -1,11 +1,13 @@
 /**
  * The shared definitions the cloud and local wirings are built from: the environment contract, the
  * table definitions, the emulators (with a data directory that survives a restart), the lazy realDeps
- * of both handlers, and the cached FMEA table.
+ * of both handlers, and the cached FMEA table — and the S3 emulator's all-or-nothing PutObject.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { awsClientOptions, createAwsClients } from '../../lambdas/adapters/aws-clients.js';
 import { createTableInput, TABLES } from '../../lambdas/adapters/dynamodb/tables.js';
@@ -193,6 +195,46 @@ describe('emulators', () => {
       await second.stop();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('store an object whole or not at all: an upload cut off mid-body leaves the previous object', async () => {
+    const emulators = await startEmulators();
+    try {
+      const s3 = new S3Client({
+        endpoint: emulators.s3Endpoint,
+        region: emulators.region,
+        credentials: emulators.credentials,
+        forcePathStyle: true,
+      });
+      await s3.send(new CreateBucketCommand({ Bucket: 'atomic-puts' }));
+      await s3.send(new PutObjectCommand({ Bucket: 'atomic-puts', Key: 'k', Body: 'previous' }));
+      const read = async () =>
+        (await s3.send(new GetObjectCommand({ Bucket: 'atomic-puts', Key: 'k' }))).Body?.transformToString();
+      expect(await read()).toBe('previous');
+      // Half of a declared 1,000-byte body, then the connection drops (a client killed, an outage).
+      const url = new URL(`${emulators.s3Endpoint}/atomic-puts/k`);
+      const outcome = await new Promise<string>((resolve) => {
+        const req = httpRequest(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'PUT',
+            headers: { 'content-length': 1000 },
+          },
+          (res) => resolve(`answered ${res.statusCode}`),
+        );
+        req.on('error', (error) => resolve(`failed: ${error.message}`));
+        req.write(Buffer.alloc(500, 'x'));
+        setTimeout(() => req.destroy(), 200);
+      });
+      expect(outcome).toMatch(/^failed/);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await read()).toBe('previous');
+      s3.destroy();
+    } finally {
+      await emulators.stop();
     }
   });
 });
