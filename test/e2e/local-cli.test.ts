@@ -8,7 +8,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bannerUrls, connect, publish, ROOT, run, spawnLocal, telemetry, tempDir, until } from './support.js';
+import {
+  bannerUrls,
+  connect,
+  headlessLocalArgs,
+  publish,
+  ROOT,
+  run,
+  spawnLocal,
+  telemetry,
+  tempDir,
+  until,
+} from './support.js';
 
 let dir: string;
 const children: ChildProcess[] = [];
@@ -82,17 +93,7 @@ describe('flexotwin local', () => {
 
   it('loses nothing the broker acknowledged when SIGKILLed, and stores each message once after the restart', async () => {
     const data = `${dir}-kill`;
-    const common = [
-      '--data-dir',
-      data,
-      '--port',
-      '0',
-      '--mqtt-port',
-      '0',
-      '--no-simulator',
-      '--machines',
-      '1',
-    ];
+    const common = headlessLocalArgs(data);
     // A batch window far longer than the test: everything published stays in the queue.
     const first = local([...common, '--batch-window', '10m']);
     const urls = await until(() => bannerUrls(first.output.stdout), 45_000, 'the first banner');

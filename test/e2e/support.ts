@@ -33,6 +33,19 @@ export function expectInstalled(...tools: string[]): void {
   for (const t of tools) expect(existsSync(t), `${t} is not installed (see .ci/run)`).toBe(true);
 }
 
+/** `flexotwin local` flags for a headless runtime in `dataDir`: free ports, no simulator, one machine. */
+export const headlessLocalArgs = (dataDir: string) => [
+  '--data-dir',
+  dataDir,
+  '--port',
+  '0',
+  '--mqtt-port',
+  '0',
+  '--no-simulator',
+  '--machines',
+  '1',
+];
+
 /**
  * `flexotwin local` as a user runs it (`npm start`), in a child process whose output is collected.
  * The child is added to `children`, which the suite kills in its afterAll.

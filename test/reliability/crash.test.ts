@@ -24,6 +24,7 @@ import { machineProfile } from '../../lambdas/shared/config.js';
 import {
   bannerUrls,
   connect,
+  headlessLocalArgs,
   spawnLocal,
   startTestRuntime,
   telemetry,
@@ -76,17 +77,7 @@ describe('SIGKILL during processing', () => {
   it('delivers the interrupted batch again after a restart and processes every message once', async () => {
     const started = Date.now();
     dir = await tempDir('crash');
-    const common = [
-      '--data-dir',
-      dir,
-      '--port',
-      '0',
-      '--mqtt-port',
-      '0',
-      '--no-simulator',
-      '--machines',
-      '1',
-    ];
+    const common = headlessLocalArgs(dir);
     const journal = join(dir, 'queue', 'ingest.jsonl');
 
     // One batch of exactly 1,000, dispatched when the last message arrives.
